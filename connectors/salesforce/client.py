@@ -1,0 +1,112 @@
+"""One tenant's Salesforce API: login, token refresh, and every call made through the Caller.
+
+Every method is one labelled API call (``salesforce.query``, ``salesforce.composite.update`` ...)
+made by :class:`connectors.http.Caller`, which paces, retries and classifies. A 401 fetches a new
+token once (:meth:`refresh`); a ready session cannot refresh and fails with advice to renew it.
+The org's limits reach the budget from every ``Sforce-Limit-Info`` header (a session hook) and
+from ``GET limits/`` in :meth:`read_limits`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import requests
+from simple_salesforce.api import Salesforce
+from simple_salesforce.util import exception_handler
+
+from config.models import SalesforceCRM
+from connectors.base import AuthError
+from connectors.http import Caller, SalesforceBudget
+from connectors.salesforce.auth import ENDPOINT as TOKEN_ENDPOINT
+from connectors.salesforce.auth import Token, TokenSource, classify_token, read_token
+from connectors.salesforce.classify import classify
+from connectors.salesforce.transport import allow_plain_http, build_session
+
+
+class SalesforceClient:
+    def __init__(self, crm: SalesforceCRM, caller: Caller, *, session: requests.Session | None = None,
+                 tokens: TokenSource | None = None) -> None:
+        self.crm = crm
+        self.caller = caller
+        self.session = session or build_session(crm.login_url, crm.instance_url)
+        self.session.hooks["response"].append(self._observe)
+        self.tokens = tokens or TokenSource(crm, self.session)
+        self._sf: Salesforce | None = None
+
+    # ------------------------------------------------------------------ login
+    @property
+    def sf(self) -> Salesforce:
+        if self._sf is None:
+            self._connect(self._login())
+        assert self._sf is not None
+        return self._sf
+
+    def _login(self) -> Token:
+        if not self.tokens.can_refresh:
+            return self.tokens.ready_session()
+        response = self.caller.call(TOKEN_ENDPOINT, self.tokens.request, classify_token)
+        return read_token(response)
+
+    def _connect(self, token: Token) -> None:
+        allow_plain_http(self.session, token.instance_url)
+        self._sf = Salesforce(instance_url=token.instance_url, session_id=token.access_token,
+                              session=self.session, version=self.crm.api_version)
+
+    def refresh(self) -> None:
+        """Fetch a new token (the Caller calls this once on 401 INVALID_SESSION_ID)."""
+        if not self.tokens.can_refresh:
+            raise AuthError("the Salesforce session (crm.access_token) expired or was revoked and a ready "
+                            "session cannot be refreshed: renew crm.access_token, or configure client "
+                            "credentials or JWT bearer", code="INVALID_SESSION_ID")
+        self._connect(self._login())
+
+    def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        budget = self.caller.budget
+        if isinstance(budget, SalesforceBudget):
+            budget.observe(response.status_code, response.headers)
+
+    # ------------------------------------------------------------------ calls
+    def query(self, soql: str, *, include_deleted: bool = False) -> dict[str, Any]:
+        label = "salesforce.query_all" if include_deleted else "salesforce.query"
+        return cast(dict[str, Any], self.caller.call(
+            label, lambda: self.sf.query(soql, include_deleted=include_deleted), classify,
+            refresh=self.refresh))
+
+    def query_more(self, next_url: str) -> dict[str, Any]:
+        return cast(dict[str, Any], self.caller.call(
+            "salesforce.query_more", lambda: self.sf.query_more(next_url, identifier_is_url=True), classify,
+            refresh=self.refresh))
+
+    def restful(self, label: str, path: str, *, method: str = "GET", **kwargs: Any) -> Any:
+        return self.caller.call(label, lambda: self.sf.restful(path, method=method, **kwargs), classify,
+                                refresh=self.refresh)
+
+    def describe(self, object_name: str) -> dict[str, Any]:
+        return cast(dict[str, Any], self.restful("salesforce.describe", f"sobjects/{object_name}/describe"))
+
+    def read_limits(self) -> dict[str, Any]:
+        """``GET limits/``; feeds the daily API limit to the budget."""
+        limits = cast(dict[str, Any], self.caller.call("salesforce.limits", lambda: self.sf.limits(), classify,
+                                                       refresh=self.refresh))
+        daily = limits.get("DailyApiRequests") or {}
+        budget = self.caller.budget
+        if isinstance(budget, SalesforceBudget) and "Max" in daily and "Remaining" in daily:
+            budget.set_limits(int(daily["Max"]), int(daily["Remaining"]))
+        return limits
+
+    def raw(self, label: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A call on the REST base URL returning the raw response (Bulk API 2.0 CSV bodies)."""
+        extra = kwargs.pop("headers", {})
+
+        def send() -> requests.Response:
+            sf = self.sf
+            headers = {**sf.headers, **extra}
+            response = self.session.request(method, sf.base_url + path, headers=headers, **kwargs)
+            if response.status_code >= 300:
+                exception_handler(response, name=path)
+            return response
+        return self.caller.call(label, send, classify, refresh=self.refresh)
+
+    def close(self) -> None:
+        self.session.close()

@@ -1,0 +1,83 @@
+"""``SalesforceConnector``: the Connector protocol over one tenant's Salesforce org."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+import requests
+
+from config.models import SalesforceCRM, Tenant
+from connectors.base import (
+    ApiUsage,
+    CheckResult,
+    ConnectorError,
+    Cursor,
+    Page,
+    ProvisionItem,
+    Update,
+    WriteResult,
+)
+from connectors.http import Caller, SalesforceBudget
+from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.provision import check_object
+from connectors.salesforce.pull import build_streams, pull_stream
+from connectors.salesforce.push import MAX_BATCH, push_updates
+
+
+class SalesforceConnector:
+    kind: ClassVar[str] = "salesforce"
+
+    def __init__(self, tenant: Tenant, *, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                 rng: random.Random | None = None, max_attempts: int = 6, max_elapsed_s: float = 300) -> None:
+        if not isinstance(tenant.crm, SalesforceCRM):
+            raise ValueError(f"tenant {tenant.tenant} is not a Salesforce tenant")
+        self.tenant = tenant
+        self.crm: SalesforceCRM = tenant.crm
+        budget = SalesforceBudget(self.crm.daily_api_share, clock=clock, sleep=sleep, tenant=tenant.tenant)
+        self.caller = Caller(budget, tenant=tenant.tenant, sleep=sleep, rng=rng, max_attempts=max_attempts,
+                             max_elapsed_s=max_elapsed_s)
+        self.client = SalesforceClient(self.crm, self.caller, session=session)
+        self._streams = build_streams(tenant)
+
+    @property
+    def max_batch(self) -> int:
+        return MAX_BATCH
+
+    def streams(self) -> Sequence[str]:
+        return tuple(self._streams)
+
+    def check(self) -> CheckResult:
+        try:
+            limits = self.client.read_limits()
+        except ConnectorError as exc:
+            return CheckResult(False, str(exc))
+        daily = limits.get("DailyApiRequests") or {}
+        return CheckResult(True, f"logged in to {self.client.sf.sf_instance}; daily API requests "
+                                 f"{daily.get('Remaining', '?')} of {daily.get('Max', '?')} left")
+
+    def pull(self, stream: str, cursor: Cursor | None, *, until: datetime, full: bool = False) -> Iterator[Page]:
+        spec = self._streams.get(stream)
+        if spec is None:
+            raise ValueError(f"unknown Salesforce stream {stream!r}; streams: {', '.join(self._streams)}")
+        return pull_stream(self.client, spec, cursor, until=until, full=full)
+
+    def push(self, updates: Sequence[Update]) -> list[WriteResult]:
+        return push_updates(self.client, self.tenant, updates)
+
+    def provision(self, *, apply: bool = True) -> list[ProvisionItem]:
+        """Check (never create) the write-back and lifecycle fields on every scored object."""
+        items: list[ProvisionItem] = []
+        for object_type in self.crm.people:
+            items += check_object(self.tenant, object_type, self.client.describe(object_type))
+        return items
+
+    def take_usage(self) -> ApiUsage:
+        return self.caller.take_usage()
+
+    def close(self) -> None:
+        self.client.close()
