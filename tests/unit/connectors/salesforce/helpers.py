@@ -62,8 +62,8 @@ def connector(t: Tenant | None = None, **kw: Any) -> tuple[SalesforceConnector, 
     return conn, sleeps
 
 
-def add_token(rsps: responses.RequestsMock, token: str = "tok-1", status: int = 200,
-              body: dict[str, Any] | None = None) -> None:
+def add_token(rsps: responses.RequestsMock, token: str = "tok-1",  # noqa: S107
+              status: int = 200, body: dict[str, Any] | None = None) -> None:
     rsps.add(responses.POST, TOKEN_URL, status=status,
              json=body if body is not None else {"access_token": token, "instance_url": INSTANCE,
                                                  "token_type": "Bearer"})

@@ -9,7 +9,8 @@ def test_ties_at_the_cursor_are_kept_and_skipped() -> None:
     c = StreamCursor().advance("00Q1", T0).advance("00Q2", T0)
     saved = StreamCursor.load(c.dump())
     assert saved == c
-    assert saved.seen("00Q1", T0) and saved.seen("00Q2", T0)
+    assert saved.seen("00Q1", T0)
+    assert saved.seen("00Q2", T0)
     assert not saved.seen("00Q3", T0)                    # same timestamp, new id: read it
     assert saved.seen("00Q9", T0 - timedelta(milliseconds=1))   # earlier in the same second: old
     assert not saved.seen("00Q1", T0 + timedelta(seconds=1))    # modified again: read it
@@ -18,7 +19,8 @@ def test_ties_at_the_cursor_are_kept_and_skipped() -> None:
 def test_cursor_moves_forward_only() -> None:
     c = StreamCursor().advance("a", T0)
     later = c.advance("b", T0 + timedelta(seconds=1))
-    assert later.ts == T0 + timedelta(seconds=1) and later.ids == {"b"}
+    assert later.ts == T0 + timedelta(seconds=1)
+    assert later.ids == {"b"}
     assert later.advance("c", T0) == later
 
 
