@@ -268,7 +268,7 @@ def to_event_activity(tenant: Tenant, record: Mapping[str, Any]) -> ActivityReco
     at = (parse_datetime(record.get("StartDateTime")) or parse_datetime(record.get("ActivityDateTime"))
           or parse_datetime(record.get("CreatedDate")) or modified_at(record))
     return ActivityRecord(id=str(record[ID]), person_id=person, type="meeting", at=at,
-                          attributes={"title": record.get("Subject"), "outcome": record.get("Type")},
+                          attributes={"title": record.get("Subject"), "outcome": None},
                           deleted=bool(record.get(IS_DELETED)))
 
 
