@@ -152,6 +152,16 @@ def canonical_value(name: str, value: Any) -> Any:
     return value
 
 
+def _number_if(numeric: bool, value: Any) -> Any:
+    """Bulk CSV rows carry numbers as text; REST rows carry numbers. Make both numbers."""
+    if not numeric or not isinstance(value, str):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
 def format_value(output: str | None, value: Value) -> Value:
     """The JSON value sent for one write: numbers as numbers, dates as ``YYYY-MM-DD``, None clears."""
     if value is None:
@@ -194,7 +204,9 @@ def to_person(tenant: Tenant, object_type: str, record: Mapping[str, Any]) -> Pe
                             deleted=True)
     fields = {name: canonical_value(name, read_path(record, crm))
               for name, crm in person_fields(tenant, object_type).items()}
-    crm_values = {crm: read_path(record, crm) for crm in crm_value_fields(tenant, object_type)}
+    numbers = {crm for crm, out in outputs_by_field(tenant).items() if out in NUMBER_OUTPUTS}
+    crm_values = {crm: _number_if(crm in numbers, read_path(record, crm))
+                  for crm in crm_value_fields(tenant, object_type)}
     company_id = record.get("AccountId") if object_type == "Contact" else None
     return PersonRecord(
         id=record_id, object_type=object_type, modified_at=modified_at(record), fields=fields,
