@@ -13,7 +13,7 @@ planning the same thing twice (a rerun after a crash) enqueues nothing new.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,10 +64,7 @@ class DrainCounts:
     done: int = 0
     retry: int = 0
     dead: int = 0
-    dead_letters: list[tuple[str, str]] | None = None
-
-    def __post_init__(self) -> None:
-        self.dead_letters = self.dead_letters or []
+    dead_letters: list[tuple[str, str]] = field(default_factory=list)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -171,7 +168,6 @@ class Outbox:
         else:
             code = result.code or ("RETRIES_EXHAUSTED" if result.outcome == "retry" else "REFUSED")
             counts.dead += 1
-            assert counts.dead_letters is not None
             counts.dead_letters.append((item.person_id, code))
             self._set(conn, [item.key], state="dead", attempts=attempts, code=code, message=message,
                       updated_at=now)
