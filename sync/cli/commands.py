@@ -1,3 +1,6 @@
 """Imports every command module so that each registers itself on the ``crmsync`` group."""
 
 from __future__ import annotations
+
+import sync.cli.status_cmd
+import sync.cli.sync_cmd  # noqa: F401

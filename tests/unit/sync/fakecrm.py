@@ -84,8 +84,9 @@ class FakeCRM:
 
     def pull(self, stream: str, cursor: Cursor | None, *, until: datetime, full: bool = False) -> Iterator[Page]:
         since = datetime.fromisoformat(cursor["since"]) if cursor and not full else None
-        pool: list[Any] = list({"companies": self.companies, "persons": self.persons}.get(
-            stream, self.activities).values())
+        sources: dict[str, dict[str, Any]] = {"companies": self.companies, "persons": self.persons,
+                                              "activities": self.activities}
+        pool: list[Any] = list(sources[stream].values())
 
         def stamp(record: Any) -> datetime:
             if isinstance(record, ActivityRecord):
