@@ -1,0 +1,130 @@
+"""A tenant's scoring block compiled once into predicates and lookup tables: :func:`compile_model`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TypeVar
+
+from config.models import Scoring, Thresholds
+from scoring.predicates import Predicate, compile_condition
+
+DEFAULT_REASON_MAX_LENGTH = 1000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class FitCheck:
+    label: str
+    test: Predicate
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class DisqualifyCheck:
+    label: str
+    test: Predicate
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementCheck:
+    index: int                        # position among the engagement rules (file order)
+    label: str
+    test: Predicate
+    points: float
+    max_count: int | None
+    half_life_days: float | None      # the rule's own, else the model's; None: no decay
+
+
+@dataclass(frozen=True, slots=True)
+class FastTrackCheck:
+    index: int
+    label: str
+    test: Predicate
+    within_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Thresholds as plain numbers (``None``: not given)."""
+
+    fit_min: float | None
+    engagement_min: float | None
+    total_min: float | None
+
+    def hold(self, fit: int, engagement: int, score: int) -> bool:
+        return ((self.fit_min is None or fit >= self.fit_min)
+                and (self.engagement_min is None or engagement >= self.engagement_min)
+                and (self.total_min is None or score >= self.total_min))
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A compiled scoring model. ``version`` is the tenant's ``Scoring.fingerprint()``."""
+
+    version: str
+    scoring: Scoring
+    fit: tuple[FitCheck, ...]
+    disqualify: tuple[DisqualifyCheck, ...]
+    engagement: tuple[EngagementCheck, ...]
+    fast_track: tuple[FastTrackCheck, ...]
+    engagement_by_type: dict[str, tuple[EngagementCheck, ...]]
+    fast_track_by_type: dict[str, tuple[FastTrackCheck, ...]]
+    window_days: int | None
+    mql: Limits | None
+    engaged: Limits | None
+    grades: tuple[tuple[str, float], ...]      # highest letter first; empty: no grades
+    fit_caps: tuple[int, int]
+    engagement_caps: tuple[int, int]
+    reason_max_length: int
+
+
+def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_LENGTH) -> Model:
+    """Compile ``scoring`` once per tenant; apply the result to many people with ``evaluate``."""
+    if reason_max_length < 2:
+        raise ValueError(f"reason_max_length must be at least 2, got {reason_max_length}")
+    decay = scoring.decay
+    default_half_life = decay.half_life_days if decay else None
+    engagement = tuple(
+        EngagementCheck(i, rule.label, compile_condition(rule.when), rule.points, rule.max_count,
+                        rule.half_life_days or default_half_life)
+        for i, rule in enumerate(scoring.engagement))
+    fast_track = tuple(FastTrackCheck(i, rule.label, compile_condition(rule.when), rule.within_days)
+                       for i, rule in enumerate(scoring.fast_track))
+    return Model(
+        version=scoring.fingerprint(),
+        scoring=scoring,
+        fit=tuple(FitCheck(rule.label, compile_condition(rule.when), rule.points) for rule in scoring.fit),
+        disqualify=tuple(DisqualifyCheck(rule.label, compile_condition(rule.when)) for rule in scoring.disqualify),
+        engagement=engagement,
+        fast_track=fast_track,
+        engagement_by_type=_by_type(engagement, [rule.activity for rule in scoring.engagement]),
+        fast_track_by_type=_by_type(fast_track, [rule.activity for rule in scoring.fast_track]),
+        window_days=decay.window_days if decay else None,
+        mql=_limits(scoring.mql),
+        engaged=_limits(scoring.engaged),
+        grades=tuple(sorted((scoring.grades or {}).items(), key=lambda item: item[1], reverse=True)),
+        fit_caps=_whole(scoring.caps.fit),
+        engagement_caps=_whole(scoring.caps.engagement),
+        reason_max_length=reason_max_length,
+    )
+
+
+def _by_type(checks: tuple[T, ...], types: list[str]) -> dict[str, tuple[T, ...]]:
+    table: dict[str, list[T]] = {}
+    for check, activity in zip(checks, types, strict=True):
+        table.setdefault(activity, []).append(check)
+    return {activity: tuple(found) for activity, found in table.items()}
+
+
+def _limits(thresholds: Thresholds | None) -> Limits | None:
+    if thresholds is None:
+        return None
+    return Limits(thresholds.fit_min, thresholds.engagement_min, thresholds.total_min)
+
+
+def _whole(cap: tuple[float, float]) -> tuple[int, int]:
+    """Caps as whole numbers inside the given range (scores are integers)."""
+    low, high = math.ceil(cap[0]), math.floor(cap[1])
+    return (low, max(low, high))

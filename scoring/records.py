@@ -1,0 +1,110 @@
+"""The values the scoring engine takes and gives: activities, previous state, evaluations.
+
+All are frozen dataclasses with slots. :class:`Evaluation.to_dict` is the JSON object that
+``crmsync score`` prints (CONTRACT.md section 4), keys in the contract's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+ContributionKind = Literal["fit", "engagement", "disqualify", "fast_track"]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One thing a person did: a type from CONTRACT.md section 3, when (UTC), and its attributes.
+
+    A naive ``at`` is read as UTC. ``id`` de-duplicates activities (never their content).
+    """
+
+    type: str
+    at: datetime
+    attributes: Mapping[str, Any]
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What the last evaluation stored: needed for sticky MQL status and the first ``mql_at``."""
+
+    status: str | None
+    mql_at: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One rule that held. ``points`` is exact (decayed, unrounded); 0 for disqualify and fast-track."""
+
+    kind: ContributionKind
+    label: str
+    count: int
+    points: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "label": self.label, "count": self.count, "points": json_points(self.points)}
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The outputs for one person. ``kept`` is true when the status is MQL only by stickiness."""
+
+    fit: int
+    engagement: int
+    score: int
+    grade: str | None
+    status: str
+    mql_at: date | None
+    mql_reason: str
+    breakdown: tuple[Contribution, ...]
+    kept: bool = False
+
+    def to_dict(self, person_id: Any = None) -> dict[str, Any]:
+        """The ``crmsync score`` output object: id, fit, engagement, score, grade, status, mql_at,
+        mql_reason, breakdown."""
+        return {
+            "id": person_id,
+            "fit": self.fit,
+            "engagement": self.engagement,
+            "score": self.score,
+            "grade": self.grade,
+            "status": self.status,
+            "mql_at": None if self.mql_at is None else self.mql_at.isoformat(),
+            "mql_reason": self.mql_reason,
+            "breakdown": [c.to_dict() for c in self.breakdown],
+        }
+
+
+def round_half_away(value: float) -> int:
+    """Round to the nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3)."""
+    if value < 0:
+        return -round_half_away(-value)
+    whole = int(value)          # floor for value >= 0; value - whole is exact below 2**52
+    return whole + 1 if value - whole >= 0.5 else whole
+
+
+def round_places(value: float, places: int) -> float:
+    """Round half away from zero to ``places`` decimals, on the shortest decimal text of the value
+    (so 2.675 -> 2.68, as a person reading "2.675" expects)."""
+    quantum = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def json_points(value: float) -> int | float:
+    """Points as shown in JSON: two decimals, whole numbers without ``.0``."""
+    rounded = round_places(value, 2)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def text_points(value: float) -> str:
+    """Points as shown in a reason: a sign, one decimal, whole numbers without ``.0`` (``+24``, ``-5``,
+    ``+7.5``)."""
+    rounded = round_places(value, 1)
+    if rounded == 0:
+        return "+0"
+    body = f"{abs(rounded):.1f}".removesuffix(".0")
+    return f"+{body}" if rounded > 0 else f"-{body}"
