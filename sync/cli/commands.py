@@ -2,5 +2,6 @@
 
 from __future__ import annotations
 
+import sync.cli.score_cmd
 import sync.cli.status_cmd
 import sync.cli.sync_cmd  # noqa: F401
