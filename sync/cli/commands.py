@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sync.cli.provision_cmd
 import sync.cli.score_cmd
 import sync.cli.status_cmd
 import sync.cli.sync_cmd  # noqa: F401
+from sync.cli import validate_cmd  # noqa: F401
