@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -22,7 +22,6 @@ from scoring.reason import (
 )
 from scoring.records import Activity, Contribution, Evaluation, Previous, round_half_away
 
-_DAY = timedelta(days=1)
 _AT = itemgetter(0)
 
 # One activity in play: (at as an aware datetime, age in days, the activity).
@@ -37,8 +36,7 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
     disqualifiers = [check.label for check in model.disqualify if check.test(fields)]
 
     rows = _timeline(model, activities, as_of)
-    engagement_hits, engagement_raw = _engagement(model, rows)
-    fast_hits, fast_basis = _fast_track(model, rows)
+    engagement_hits, engagement_raw, fast_hits, fast_basis = _activities(model, rows)
     engagement = _clamp(round_half_away(engagement_raw), model.engagement_caps)
     score = fit + engagement
     grade = _grade(model, fit)
@@ -79,10 +77,9 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
 def _timeline(model: Model, activities: Sequence[Activity], as_of: date) -> list[Row]:
     """Activities that count: de-duplicated by id (first kept), of a type some rule reads, inside the
     window; most recent first, ties in input order."""
-    midnight = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    day = as_of.toordinal()
     window = model.window_days
-    engagement_types = model.engagement_by_type
-    fast_types = model.fast_track_by_type
+    by_type = model.by_type
     seen: set[str] | None = None
     rows: list[Row] = []
     for activity in activities:
@@ -94,12 +91,16 @@ def _timeline(model: Model, activities: Sequence[Activity], as_of: date) -> list
                 continue
             seen.add(activity_id)
         kind = activity.type
-        if kind not in engagement_types and kind not in fast_types:
+        if kind not in by_type:
             continue
         at = activity.at
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)
-        age = (midnight - at) // _DAY
+        if at.tzinfo is not UTC:
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        # floor((as_of_midnight - at) / 1 day) without timedelta arithmetic: whole days between the
+        # dates, one less when `at` is past midnight.
+        age = day - at.toordinal()
+        if at.hour or at.minute or at.second or at.microsecond:
+            age -= 1
         if age < 0:
             age = 0
         elif window is not None and age > window:
@@ -110,55 +111,53 @@ def _timeline(model: Model, activities: Sequence[Activity], as_of: date) -> list
     return rows
 
 
-def _engagement(model: Model, rows: list[Row]) -> tuple[list[Contribution], float]:
-    if not model.engagement:
-        return [], 0.0
-    values: list[list[float]] = [[] for _ in model.engagement]
-    by_type = model.engagement_by_type
-    for _, age, activity in rows:
-        checks = by_type.get(activity.type)
-        if checks is None:
-            continue
+def _activities(model: Model, rows: list[Row]) -> tuple[list[Contribution], float, list[Contribution], str]:
+    """One pass over the timeline (most recent first) for the engagement and fast-track rules.
+
+    Engagement: each rule's first ``max_count`` matching activities, decayed; returns the rules that
+    counted something and the exact total. Fast-track: the rules that hold (count = matching activities
+    within their days) and the basis text of the first of them in file order, dated by its most
+    recent matching activity."""
+    counted: list[list[float] | None] = [None] * len(model.engagement)
+    fast_counts = [0] * len(model.fast_track)
+    fast_latest: list[datetime | None] = [None] * len(model.fast_track)
+    by_type = model.by_type
+    for at, age, activity in rows:
+        engagement_checks, fast_checks = by_type[activity.type]
         attributes = activity.attributes
-        for check in checks:
-            counted = values[check.index]
-            if check.max_count is not None and len(counted) >= check.max_count:
+        for check in engagement_checks:
+            got = counted[check.index]
+            if got is not None and len(got) >= check.limit:
                 continue
             if check.test(attributes):
                 half_life = check.half_life_days
-                counted.append(check.points if half_life is None else check.points * 0.5 ** (age / half_life))
-    hits = [Contribution("engagement", check.label, len(counted), math.fsum(counted))
-            for check, counted in zip(model.engagement, values, strict=True) if counted]
-    total = math.fsum([value for counted in values for value in counted])
-    return hits, total
-
-
-def _fast_track(model: Model, rows: list[Row]) -> tuple[list[Contribution], str]:
-    """Fast-track rules that hold (count = matching activities within their days), and the basis text of
-    the first of them in file order, dated by its most recent matching activity."""
+                value = check.points if half_life is None else check.points * 0.5 ** (age / half_life)
+                if got is None:
+                    counted[check.index] = [value]
+                else:
+                    got.append(value)
+        for fast in fast_checks:
+            if (fast.within_days is None or age <= fast.within_days) and fast.test(attributes):
+                fast_counts[fast.index] += 1
+                if fast_latest[fast.index] is None:
+                    fast_latest[fast.index] = at
+    hits = [Contribution("engagement", check.label, len(got), math.fsum(got))
+            for check, got in zip(model.engagement, counted, strict=True) if got]
+    if len(hits) > 1:
+        total = math.fsum([value for got in counted if got for value in got])
+    else:
+        total = hits[0].points if hits else 0.0
     if not model.fast_track:
-        return [], ""
-    counts = [0] * len(model.fast_track)
-    latest: list[datetime | None] = [None] * len(model.fast_track)
-    by_type = model.fast_track_by_type
-    for at, age, activity in rows:
-        checks = by_type.get(activity.type)
-        if checks is None:
-            continue
-        for check in checks:
-            if check.within_days is not None and age > check.within_days:
-                continue
-            if check.test(activity.attributes):
-                counts[check.index] += 1
-                if latest[check.index] is None:
-                    latest[check.index] = at
-    hits = [Contribution("fast_track", check.label, counts[check.index], 0.0)
-            for check in model.fast_track if counts[check.index]]
-    for check in model.fast_track:
-        last = latest[check.index]
+        return hits, total, [], ""
+    fast_hits = [Contribution("fast_track", fast.label, fast_counts[fast.index], 0.0)
+                 for fast in model.fast_track if fast_counts[fast.index]]
+    basis = ""
+    for fast in model.fast_track:
+        last = fast_latest[fast.index]
         if last is not None:
-            return hits, fast_track_basis(check.label, last.astimezone(UTC).date())
-    return hits, ""
+            basis = fast_track_basis(fast.label, last.date())
+            break
+    return hits, total, fast_hits, basis
 
 
 def _grade(model: Model, fit: int) -> str | None:

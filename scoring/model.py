@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TypeVar
 
 from config.models import Scoring, Thresholds
 from scoring.predicates import Predicate, compile_condition
 
 DEFAULT_REASON_MAX_LENGTH = 1000
 
-T = TypeVar("T")
+UNLIMITED = 2**62
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +32,7 @@ class EngagementCheck:
     label: str
     test: Predicate
     points: float
-    max_count: int | None
+    limit: int                        # max_count, or UNLIMITED
     half_life_days: float | None      # the rule's own, else the model's; None: no decay
 
 
@@ -69,8 +68,7 @@ class Model:
     disqualify: tuple[DisqualifyCheck, ...]
     engagement: tuple[EngagementCheck, ...]
     fast_track: tuple[FastTrackCheck, ...]
-    engagement_by_type: dict[str, tuple[EngagementCheck, ...]]
-    fast_track_by_type: dict[str, tuple[FastTrackCheck, ...]]
+    by_type: dict[str, tuple[tuple[EngagementCheck, ...], tuple[FastTrackCheck, ...]]]   # activity type ->
     window_days: int | None
     mql: Limits | None
     engaged: Limits | None
@@ -87,7 +85,8 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
     decay = scoring.decay
     default_half_life = decay.half_life_days if decay else None
     engagement = tuple(
-        EngagementCheck(i, rule.label, compile_condition(rule.when), rule.points, rule.max_count,
+        EngagementCheck(i, rule.label, compile_condition(rule.when), rule.points,
+                        rule.max_count or UNLIMITED,
                         rule.half_life_days or default_half_life)
         for i, rule in enumerate(scoring.engagement))
     fast_track = tuple(FastTrackCheck(i, rule.label, compile_condition(rule.when), rule.within_days)
@@ -99,8 +98,8 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
         disqualify=tuple(DisqualifyCheck(rule.label, compile_condition(rule.when)) for rule in scoring.disqualify),
         engagement=engagement,
         fast_track=fast_track,
-        engagement_by_type=_by_type(engagement, [rule.activity for rule in scoring.engagement]),
-        fast_track_by_type=_by_type(fast_track, [rule.activity for rule in scoring.fast_track]),
+        by_type=_by_type(engagement, [rule.activity for rule in scoring.engagement],
+                         fast_track, [rule.activity for rule in scoring.fast_track]),
         window_days=decay.window_days if decay else None,
         mql=_limits(scoring.mql),
         engaged=_limits(scoring.engaged),
@@ -111,11 +110,14 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
     )
 
 
-def _by_type(checks: tuple[T, ...], types: list[str]) -> dict[str, tuple[T, ...]]:
-    table: dict[str, list[T]] = {}
-    for check, activity in zip(checks, types, strict=True):
-        table.setdefault(activity, []).append(check)
-    return {activity: tuple(found) for activity, found in table.items()}
+def _by_type(engagement: tuple[EngagementCheck, ...], engagement_types: list[str],
+             fast_track: tuple[FastTrackCheck, ...], fast_track_types: list[str],
+             ) -> dict[str, tuple[tuple[EngagementCheck, ...], tuple[FastTrackCheck, ...]]]:
+    """Activity type -> the engagement and fast-track checks that read it (file order)."""
+    types = dict.fromkeys([*engagement_types, *fast_track_types])
+    return {kind: (tuple(c for c, t in zip(engagement, engagement_types, strict=True) if t == kind),
+                   tuple(c for c, t in zip(fast_track, fast_track_types, strict=True) if t == kind))
+            for kind in types}
 
 
 def _limits(thresholds: Thresholds | None) -> Limits | None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 ContributionKind = Literal["fit", "engagement", "disqualify", "fast_track"]
 
@@ -36,13 +36,14 @@ class Previous:
     mql_at: date | None
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    """One rule that held. ``points`` is exact (decayed, unrounded); 0 for disqualify and fast-track."""
+class Contribution(NamedTuple):
+    """One rule that held. ``points`` is exact (decayed, unrounded); 0 for disqualify and fast-track.
+
+    A named tuple (immutable, and cheap to build: an evaluation makes several)."""
 
     kind: ContributionKind
     label: str
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose: the field is the API
     points: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,14 +89,24 @@ def round_half_away(value: float) -> int:
 
 
 def round_places(value: float, places: int) -> float:
-    """Round half away from zero to ``places`` decimals, on the shortest decimal text of the value
-    (so 2.675 -> 2.68, as a person reading "2.675" expects)."""
-    quantum = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    """Round half away from zero to ``places`` decimals, as a person reading the value's shortest decimal
+    text expects (2.675 -> 2.68). Exact: near a tie it decides on that decimal text."""
+    scale = float(10**places)
+    scaled = abs(value) * scale
+    whole = int(scaled)
+    rest = scaled - whole
+    if abs(rest - 0.5) > 1e-6:
+        out = (whole + 1 if rest > 0.5 else whole) / scale
+    else:
+        quantum = Decimal(1).scaleb(-places)
+        out = float(Decimal(repr(abs(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+    return -out if value < 0 else out
 
 
 def json_points(value: float) -> int | float:
     """Points as shown in JSON: two decimals, whole numbers without ``.0``."""
+    if value.is_integer():
+        return int(value)
     rounded = round_places(value, 2)
     return int(rounded) if rounded.is_integer() else rounded
 
@@ -103,6 +114,8 @@ def json_points(value: float) -> int | float:
 def text_points(value: float) -> str:
     """Points as shown in a reason: a sign, one decimal, whole numbers without ``.0`` (``+24``, ``-5``,
     ``+7.5``)."""
+    if value.is_integer():
+        return f"+{int(value)}" if value >= 0 else str(int(value))
     rounded = round_places(value, 1)
     if rounded == 0:
         return "+0"
