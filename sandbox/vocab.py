@@ -149,7 +149,8 @@ CALL_STATUSES: tuple[str, ...] = ("COMPLETED", "BUSY", "NO_ANSWER", "FAILED", "C
 # HubSpot's default call dispositions (GUID -> label).
 CALL_DISPOSITIONS: tuple[tuple[str, str], ...] = (
     ("f240bbac-87c9-4f6e-bf70-924b57d47db7", "Connected"), ("73a0d17f-1163-4015-bdd5-ec830791da20", "No answer"),
-    ("b2cf5968-551e-4856-9783-52b3da59a7d0", "Left voicemail"), ("a4c4c377-d246-4b32-a13b-75a56a4cd0ff", "Left live message"),
+    ("b2cf5968-551e-4856-9783-52b3da59a7d0", "Left voicemail"),
+    ("a4c4c377-d246-4b32-a13b-75a56a4cd0ff", "Left live message"),
     ("9d9162e7-6cf3-4944-bf63-4dff82258764", "Busy"), ("17b47fee-58de-441e-a44c-c6300d46f273", "Wrong number"),
 )
 CALL_BODIES: tuple[str, ...] = (

@@ -186,7 +186,7 @@ class HubSpotApp:
 
 # ---- objects
 def _requested(table: ObjectTable, names: list[str] | None) -> list[str]:
-    return list(table.type.default_props) if not names else names
+    return names if names else list(table.type.default_props)
 
 
 def _with_history(table: ObjectTable, rec: dict[str, Any], row: int, names: list[str]) -> None:
@@ -279,8 +279,8 @@ def _lookup(table: ObjectTable, record_id: str, id_property: str | None, archive
             if value is not None and value.lower() == needle and bool(table.archived[row]) == archived:
                 return row
         return None
-    row = table.row_of(record_id)
-    return row if row is not None and bool(table.archived[row]) == archived else None
+    found = table.row_of(record_id)
+    return found if found is not None and bool(table.archived[found]) == archived else None
 
 
 def _read_one(app: HubSpotApp, portal: Portal, request: SandboxRequest, m: re.Match[str]) -> SandboxResponse:
@@ -353,7 +353,8 @@ def _inputs(body: dict[str, Any], cap: int) -> list[Any]:
     return inputs
 
 
-def _batch_payload(results: list[dict[str, Any]], errors: list[dict[str, Any]], started: str) -> tuple[int, dict[str, Any]]:
+def _batch_payload(results: list[dict[str, Any]], errors: list[dict[str, Any]],
+                   started: str) -> tuple[int, dict[str, Any]]:
     payload: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": started,
                                "completedAt": _iso_now()}
     if errors:

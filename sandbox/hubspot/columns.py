@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -68,7 +68,7 @@ class TextColumn:
         self.codes: array[int] = array("H", bytes(2 * rows))
 
     @classmethod
-    def from_codes(cls, values: tuple[str, ...] | list[str], codes: Iterator[int] | array[int],
+    def from_codes(cls, values: tuple[str, ...] | list[str], codes: Iterable[int],
                    offset: int = 0) -> TextColumn:
         """Build from codes into ``values``; a code below ``offset`` (e.g. -1 with offset 0) means null."""
         col = cls()
@@ -153,7 +153,7 @@ class _NumericColumn:
 
     def _store(self, row: int, raw: float) -> None:
         old = self.values[row]
-        self.values[row] = raw  # type: ignore[assignment]
+        self.values[row] = raw  # type: ignore[call-overload]
         idx = self._index
         if idx is None or old == raw:
             return

@@ -12,7 +12,7 @@ from typing import Any
 from sandbox.generate import PAGE_PATHS, PAGE_TITLES, Dataset
 from sandbox.hubspot import activity
 from sandbox.hubspot.columns import format_ms, format_number, parse_time
-from sandbox.hubspot.errors import HubSpotError, property_values_error, standard_error, validation_error
+from sandbox.hubspot.errors import property_values_error, standard_error, validation_error
 from sandbox.hubspot.ratelimit import RateLimiter, RateLimits
 from sandbox.hubspot.schema import (
     ASSOCIATION_TYPES,
@@ -219,7 +219,7 @@ class Portal:
         out: list[dict[str, Any]] = []
         contacts = self.tables["contacts"]
         k = 0
-        for k, pos in enumerate(positions[start:], start=start):   # noqa: B007
+        for k, pos in enumerate(positions[start:], start=start):
             person = ev.person[pos]
             if contact is not None and person != contact:
                 continue

@@ -150,7 +150,8 @@ _CONTACT_PROPS = [
 
 _COMPANY_PROPS = [
     *_common("createdate", "hs_lastmodifieddate", "companyinformation"),
-    _p("name", "Company name", group="companyinformation"), _p("domain", "Company Domain Name", group="companyinformation"),
+    _p("name", "Company name", group="companyinformation"),
+    _p("domain", "Company Domain Name", group="companyinformation"),
     _p("industry", "Industry", "enumeration", "companyinformation", _INDUSTRY_OPTIONS),
     _p("numberofemployees", "Number of Employees", "number", "companyinformation"),
     _p("annualrevenue", "Annual Revenue", "number", "companyinformation"),
@@ -163,7 +164,8 @@ _ENGAGEMENT_COMMON = [
 ]
 _MEETING_PROPS = [
     *_common("hs_createdate", "hs_lastmodifieddate", "meeting"), *_ENGAGEMENT_COMMON,
-    _p("hs_meeting_title", "Meeting name", group="meeting"), _p("hs_meeting_body", "Meeting description", group="meeting"),
+    _p("hs_meeting_title", "Meeting name", group="meeting"),
+    _p("hs_meeting_body", "Meeting description", group="meeting"),
     _p("hs_meeting_start_time", "Start time", "datetime", "meeting"),
     _p("hs_meeting_end_time", "End time", "datetime", "meeting"),
     _p("hs_meeting_outcome", "Meeting outcome", "enumeration", "meeting", _opts(*vocab.MEETING_OUTCOMES)),

@@ -274,7 +274,7 @@ def _group_predicate(table: ObjectTable, group: list[Filter]) -> Predicate:
     return lambda r: all(p(r) for p in preds)
 
 
-def _filter_predicate(table: ObjectTable, f: Filter) -> Predicate:  # noqa: C901  (one branch per operator)
+def _filter_predicate(table: ObjectTable, f: Filter) -> Predicate:
     if f.prop == "hs_object_id":
         base = table.type.id_base
 
@@ -283,7 +283,10 @@ def _filter_predicate(table: ObjectTable, f: Filter) -> Predicate:  # noqa: C901
     else:
         col = table.column(f.prop)
         if isinstance(col, TimeColumn | NumberColumn):
-            get = col.typed
+            numeric = col
+
+            def get(r: int) -> Typed | None:
+                return numeric.typed(r)
         else:
             def get(r: int) -> Typed | None:
                 v = col.typed(r)

@@ -153,12 +153,12 @@ def _archive_some(contacts: ObjectTable, rng: random.Random) -> None:
     for _ in range(max(1, n // 200)):
         row = rng.randrange(n)
         contacts.archived[row] = 1
-        contacts.archived_at[row] = modified[row] + 1000
+        contacts.archived_at[row] = int(modified[row]) + 1000
     for _ in range(max(1, n // 300)):
         winner, loser = rng.randrange(n), rng.randrange(n)
         if winner == loser or contacts.archived[winner] or contacts.archived[loser]:
             continue
         contacts.archived[loser] = 1
-        contacts.archived_at[loser] = max(modified[winner], modified[loser])
+        contacts.archived_at[loser] = int(max(modified[winner], modified[loser]))
         old = merged.get(winner)
         merged.set(winner, f"{old};{contacts.id_of(loser)}" if old else contacts.id_of(loser))
