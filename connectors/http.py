@@ -123,9 +123,10 @@ class HubSpotBudget:
     """
 
     def __init__(self, per_10s: int, search_per_s: int, *, clock: Clock = time.monotonic,
-                 sleep: Sleep = time.sleep) -> None:
+                 sleep: Sleep = time.sleep, margin_s: float = 0.1) -> None:
         if per_10s < 1 or search_per_s < 1:
             raise ValueError("rate limits must be at least 1 call")
+        self.margin_s = margin_s      # slack for requests that reach HubSpot later than they left
         self.per_10s = per_10s
         self.search_per_s = search_per_s
         self._clock = clock
@@ -150,13 +151,14 @@ class HubSpotBudget:
 
     def _pause(self, search: bool) -> float:
         now = self._clock()
-        _drop_before(self._calls, now - HUBSPOT_WINDOW_S)
-        _drop_before(self._searches, now - 1.0)
+        window, second = HUBSPOT_WINDOW_S + self.margin_s, 1.0 + self.margin_s
+        _drop_before(self._calls, now - window)
+        _drop_before(self._searches, now - second)
         pauses = [self._blocked_until - now]
         if len(self._calls) >= self.per_10s:
-            pauses.append(self._calls[len(self._calls) - self.per_10s] + HUBSPOT_WINDOW_S - now)
+            pauses.append(self._calls[len(self._calls) - self.per_10s] + window - now)
         if search and len(self._searches) >= self.search_per_s:
-            pauses.append(self._searches[len(self._searches) - self.search_per_s] + 1.0 - now)
+            pauses.append(self._searches[len(self._searches) - self.search_per_s] + second - now)
         return max(pauses)
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:

@@ -187,7 +187,7 @@ def test_budget_observes_status_and_headers() -> None:
 # --------------------------------------------------------------------------- HubSpotBudget
 def test_hubspot_budget_paces_the_rolling_window() -> None:
     clock = FakeClock()
-    budget = HubSpotBudget(per_10s=5, search_per_s=100, clock=clock, sleep=clock.sleep)
+    budget = HubSpotBudget(per_10s=5, search_per_s=100, clock=clock, sleep=clock.sleep, margin_s=0)
     starts = []
     for _ in range(12):
         budget.acquire("x")
@@ -201,7 +201,7 @@ def test_hubspot_budget_paces_the_rolling_window() -> None:
 
 def test_hubspot_budget_search_per_second() -> None:
     clock = FakeClock()
-    budget = HubSpotBudget(per_10s=100, search_per_s=4, clock=clock, sleep=clock.sleep)
+    budget = HubSpotBudget(per_10s=100, search_per_s=4, clock=clock, sleep=clock.sleep, margin_s=0)
     starts = []
     for _ in range(9):
         budget.acquire("s", search=True)
@@ -213,7 +213,7 @@ def test_hubspot_budget_search_per_second() -> None:
 
 def test_hubspot_budget_honours_remaining_header() -> None:
     clock = FakeClock()
-    budget = HubSpotBudget(per_10s=100, search_per_s=4, clock=clock, sleep=clock.sleep)
+    budget = HubSpotBudget(per_10s=100, search_per_s=4, clock=clock, sleep=clock.sleep, margin_s=0)
     budget.acquire("x")
     budget.observe(200, {"x-hubspot-ratelimit-remaining": "0", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"})
     assert budget.acquire("x") == pytest.approx(10.0)
