@@ -18,6 +18,7 @@ from sandbox.salesforce.table import Getter
 from sandbox.salesforce.timefmt import format_date, format_datetime, format_datetime_bulk, parse_date, parse_datetime
 
 Predicate = Callable[[int], bool]
+_NO_RECORD = -2
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _TYPE_NAMES = {"datetime": "dateTime", "date": "date", "boolean": "boolean", "int": "int", "double": "double",
                "currency": "currency", "percent": "percent"}
@@ -92,7 +93,10 @@ def _literal_value(org: Org, resolved: Resolved, literal: Literal) -> Any:
     if field.type == "date":
         return parse_date(str(literal.value))
     if storage in ("ref", "id"):
-        encoded = org.codec.encode_ref(str(literal.value))
+        text = str(literal.value)
+        encoded = org.codec.encode_ref(text)
+        if encoded is None and len(text) in (15, 18) and text.isalnum():
+            return _NO_RECORD          # well formed, but no record of this org has it
         if encoded is None:
             raise SoqlError("INVALID_QUERY_FILTER_OPERATOR", f"invalid ID field: {literal.value}")
         return encoded

@@ -112,7 +112,7 @@ def populate(org: Org, *, leads: int, contacts: int, now: int, activities_per_pe
             if roll < 0.3:
                 _add_member(org, person, rng.choice(campaigns), now, dedupe=False)
             elif roll < 0.8:
-                _add_task(org, person, now - rng.randrange(YEAR), owners)
+                _add_task(org, person, now - rng.randrange(YEAR), owners, 0.01)
             else:
                 _add_event(org, person, now - rng.randrange(YEAR), owners)
         if rng.random() < 0.03:
@@ -193,7 +193,7 @@ def _members_index(org: Org) -> dict[int, list[int]]:
     return org.members_by_person
 
 
-def _add_task(org: Org, person: int, at: int, owners: list[int]) -> int:
+def _add_task(org: Org, person: int, at: int, owners: list[int], deleted_rate: float = 0.0) -> int:
     rng = org.rng
     roll = rng.random()
     subtype = "Email" if roll < 0.5 else "Call" if roll < 0.85 else "Task"
@@ -207,7 +207,7 @@ def _add_task(org: Org, person: int, at: int, owners: list[int]) -> int:
         "CompletedDateTime": at if done else None,
         "CallDurationInSeconds": rng.randrange(20, 1800) if subtype == "Call" else None,
         "CallType": rng.choice(("Inbound", "Outbound")) if subtype == "Call" else None,
-        "OwnerId": ref("User", rng.choice(owners)), "IsDeleted": rng.random() < 0.01,
+        "OwnerId": ref("User", rng.choice(owners)), "IsDeleted": rng.random() < deleted_rate,
         "CreatedDate": at, "LastModifiedDate": at, "SystemModstamp": at})
 
 
