@@ -81,6 +81,8 @@ def score_lines(model: Model, lines: Iterable[bytes], as_of: date, batch: int = 
         try:
             person_id, fields, activities, previous = parse_line(line)
         except InputError as error:
+            if pending:
+                yield b"".join(pending)      # everything before the bad line is written
             raise InputError(f"line {number}: {error}") from None
         evaluation = evaluate(model, fields, activities, as_of, previous)
         pending.append(orjson.dumps(evaluation.to_dict(person_id), option=_DUMP_OPTIONS))
