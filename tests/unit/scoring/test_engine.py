@@ -260,3 +260,15 @@ def test_activity_dates_in_other_zones_are_reported_in_utc() -> None:
     late = Activity("form_submission", datetime(2026, 11, 9, 23, 30, tzinfo=UTC).astimezone(
         timezone(timedelta(hours=5))), {"form": "demo"})
     assert evaluate(model, {}, [late], AS_OF).mql_reason.startswith("Fast-track: Demo (2026-11-09).")
+
+
+def test_worked_example_of_the_docs() -> None:
+    """docs/scoring.md, "Worked example"."""
+    webinar = {"label": "Webinar attended", "activity": "webinar_attended", "points": 14}
+    model = engagement_model({**PRICING, "label": "Pricing page visit", "max_count": 3}, webinar,
+                             decay={"half_life_days": 30})
+    attended = Activity("webinar_attended", MIDNIGHT - timedelta(days=45), {"name": "Data 101"})
+    evaluation = evaluate(model, {}, [page_view(60), page_view(0), page_view(15), page_view(30), attended], AS_OF)
+    assert contribution(evaluation, "Pricing page visit").points == 22.071067811865476
+    assert contribution(evaluation, "Webinar attended").points == 4.949747468305833
+    assert evaluation.engagement == 27
