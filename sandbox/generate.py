@@ -127,7 +127,7 @@ class People:
             local = f"{first}.{last}"
         elif kind == MAIL_COMPETITOR:
             domain = vocab.COMPETITORS[self.mail_domain[i]][1]
-            local = f"{first[0]}{last}"
+            local = f"{first}.{last}"
         else:
             domain = self.companies.domains[self.company[i]]
             local = f"{first}.{last}"
@@ -247,7 +247,7 @@ def _generate_people(rng: random.Random, n: int, comps: Companies, now: int) -> 
             company = rng.randrange(comps.n) if rand() < 0.4 and not student else -1
         else:
             mail, mdom, company = MAIL_CORPORATE, 0, rng.randrange(comps.n)
-        key = (cols["first"][i], cols["last"][i], mail * 1_000_000 + mdom, company)
+        key = (cols["first"][i], cols["last"][i], mail, company if mail == MAIL_CORPORATE else mdom)
         suffix = taken.get(key, 0)
         taken[key] = suffix + 1
         cols["company"].append(company)

@@ -12,7 +12,7 @@ FIRST_NAMES: tuple[str, ...] = (
     "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen",
     "Daniel", "Lisa", "Matthew", "Nancy", "Anthony", "Betty", "Mark", "Sandra", "Steven", "Ashley",
     "Paul", "Emily", "Andrew", "Kimberly", "Joshua", "Michelle", "Kevin", "Amanda", "Brian", "Melissa",
-    "Lukas", "Anna", "Felix", "Lea", "Jonas", "Hannah", "Leon", "Sophie", "Paul", "Marie",
+    "Lukas", "Anna", "Felix", "Lea", "Jonas", "Hannah", "Leon", "Sophie", "Maximilian", "Marie",
     "Lucas", "Emma", "Hugo", "Chloe", "Louis", "Camille", "Mateo", "Lucia", "Pablo", "Sofia",
     "Luca", "Giulia", "Marco", "Chiara", "Lars", "Ingrid", "Sven", "Astrid", "Pieter", "Femke",
     "Raj", "Priya", "Arjun", "Ananya", "Wei", "Mei", "Hiroshi", "Yuki", "Min-jun", "Seo-yeon",
