@@ -16,7 +16,6 @@ from typing import Any
 
 from connectors.base import Outcome, Update, Value, WriteResult
 from connectors.http import Action, Caller, Verdict
-from connectors.salesforce.classify import classify
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.soql import check_name, check_object
 
@@ -41,7 +40,7 @@ class Bulk:
     def _wait(self, kind: str, job_id: str) -> dict[str, Any]:
         def classify_job(outcome: object) -> Verdict:
             if isinstance(outcome, BaseException):
-                return classify(outcome)
+                return self.client.classify(outcome)
             state = outcome.get("state") if isinstance(outcome, dict) else None
             if state == TERMINAL_OK:
                 return Verdict(Action.SUCCESS)

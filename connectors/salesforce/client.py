@@ -9,15 +9,17 @@ from ``GET limits/`` in :meth:`read_limits`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 import requests
 from simple_salesforce.api import Salesforce
+from simple_salesforce.exceptions import SalesforceError
 from simple_salesforce.util import exception_handler
 
 from config.models import SalesforceCRM
 from connectors.base import AuthError
-from connectors.http import Caller, SalesforceBudget
+from connectors.http import Action, Caller, SalesforceBudget, Verdict
 from connectors.salesforce.auth import ENDPOINT as TOKEN_ENDPOINT
 from connectors.salesforce.auth import Token, TokenSource, classify_token, read_token
 from connectors.salesforce.classify import classify
@@ -33,6 +35,7 @@ class SalesforceClient:
         self.session.hooks["response"].append(self._observe)
         self.tokens = tokens or TokenSource(crm, self.session)
         self._sf: Salesforce | None = None
+        self._retry_after: float | None = None      # from the last 429/503 answer, if it said
 
     # ------------------------------------------------------------------ login
     @property
@@ -65,21 +68,35 @@ class SalesforceClient:
         budget = self.caller.budget
         if isinstance(budget, SalesforceBudget):
             budget.observe(response.status_code, response.headers)
+        self._retry_after = None
+        if response.status_code in (429, 503):
+            try:
+                self._retry_after = float(response.headers.get("Retry-After", ""))
+            except ValueError:
+                self._retry_after = None
+
+    def classify(self, outcome: object) -> Verdict:
+        """:func:`classify`, plus the ``Retry-After`` of the answer (simple-salesforce drops headers)."""
+        verdict = classify(outcome)
+        if verdict.action in (Action.RATE_LIMITED, Action.RETRY) and self._retry_after is not None \
+                and isinstance(outcome, SalesforceError) and outcome.status in (429, 503):
+            return replace(verdict, retry_after=self._retry_after)
+        return verdict
 
     # ------------------------------------------------------------------ calls
     def query(self, soql: str, *, include_deleted: bool = False) -> dict[str, Any]:
         label = "salesforce.query_all" if include_deleted else "salesforce.query"
         return cast(dict[str, Any], self.caller.call(
-            label, lambda: self.sf.query(soql, include_deleted=include_deleted), classify,
+            label, lambda: self.sf.query(soql, include_deleted=include_deleted), self.classify,
             refresh=self.refresh))
 
     def query_more(self, next_url: str) -> dict[str, Any]:
         return cast(dict[str, Any], self.caller.call(
-            "salesforce.query_more", lambda: self.sf.query_more(next_url, identifier_is_url=True), classify,
+            "salesforce.query_more", lambda: self.sf.query_more(next_url, identifier_is_url=True), self.classify,
             refresh=self.refresh))
 
     def restful(self, label: str, path: str, *, method: str = "GET", **kwargs: Any) -> Any:
-        return self.caller.call(label, lambda: self.sf.restful(path, method=method, **kwargs), classify,
+        return self.caller.call(label, lambda: self.sf.restful(path, method=method, **kwargs), self.classify,
                                 refresh=self.refresh)
 
     def describe(self, object_name: str) -> dict[str, Any]:
@@ -87,7 +104,7 @@ class SalesforceClient:
 
     def read_limits(self) -> dict[str, Any]:
         """``GET limits/``; feeds the daily API limit to the budget."""
-        limits = cast(dict[str, Any], self.caller.call("salesforce.limits", lambda: self.sf.limits(), classify,
+        limits = cast(dict[str, Any], self.caller.call("salesforce.limits", lambda: self.sf.limits(), self.classify,
                                                        refresh=self.refresh))
         daily = limits.get("DailyApiRequests") or {}
         budget = self.caller.budget
@@ -106,7 +123,7 @@ class SalesforceClient:
             if response.status_code >= 300:
                 exception_handler(response, name=path)
             return response
-        return self.caller.call(label, send, classify, refresh=self.refresh)
+        return self.caller.call(label, send, self.classify, refresh=self.refresh)
 
     def close(self) -> None:
         self.session.close()

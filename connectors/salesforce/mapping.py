@@ -153,13 +153,15 @@ def canonical_value(name: str, value: Any) -> Any:
 
 
 def _number_if(numeric: bool, value: Any) -> Any:
-    """Bulk CSV rows carry numbers as text; REST rows carry numbers. Make both numbers."""
-    if not numeric or not isinstance(value, str):
+    """Score fields as numbers: bulk CSV rows carry text, REST rows doubles (``42.0``); whole numbers
+    become ints, as the cycle writes them."""
+    if not numeric or value is None or isinstance(value, bool):
         return value
     try:
-        return float(value)
-    except ValueError:
+        number = float(value)
+    except (TypeError, ValueError):
         return value
+    return int(number) if number.is_integer() else number
 
 
 def format_value(output: str | None, value: Value) -> Value:

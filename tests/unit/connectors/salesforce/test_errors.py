@@ -140,3 +140,15 @@ def test_share_used_up_stops_before_calling() -> None:
         with pytest.raises(QuotaExhausted):
             list(conn.pull("leads", None, until=UNTIL))
         assert len([c for c in rsps.calls if urlsplit(str(c.request.url)).path.endswith("/query/")]) == 1
+
+
+def test_rate_limit_waits_for_retry_after() -> None:
+    conn, sleeps = connector()
+    with responses.RequestsMock() as rsps:
+        add_token(rsps)
+        rsps.add(responses.GET, f"{API}/query/", status=429, headers={"Retry-After": "0.25"},
+                 body=sf_error("REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."))
+        rsps.add(responses.GET, f"{API}/query/", json=records_page([]))
+        list(conn.pull("leads", None, until=UNTIL))
+    assert sleeps == [0.25]
+    assert conn.take_usage().throttled == 1

@@ -93,7 +93,7 @@ def test_person_fields_crm_values_and_company() -> None:
     assert person.fields["lifecycle_stage"] == "Lead"
     assert person.company_id == "0011"
     assert person.object_type == "Contact"
-    assert person.crm_values == {"Fit_Score__c": 12.0, "Score__c": None, "Grade__c": "B",
+    assert person.crm_values == {"Fit_Score__c": 12, "Score__c": None, "Grade__c": "B",
                                  "MQL_Date__c": None, "Lifecycle_Stage__c": "Lead"}
 
 
