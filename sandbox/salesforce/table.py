@@ -19,6 +19,18 @@ _NULL_INT = -(2**63)
 Getter = Callable[[int], Any]
 
 
+def _keep(value: Any) -> Any:
+    return value
+
+
+_ENCODERS: dict[str, Callable[[Any], Any]] = {
+    "float": lambda v: math.nan if v is None else float(v),
+    "bool": lambda v: 1 if v else 0,
+    "ref": lambda v: NULL_REF if v is None else v,
+    "int": lambda v: _NULL_INT if v is None else int(v),
+}
+
+
 class Column:
     """One field's values. Strings live in a list; numbers, flags and references in typed arrays."""
 
@@ -33,17 +45,7 @@ class Column:
             self.data = bytearray()
         else:
             self.data = array("q")
-
-    def encode(self, value: Any) -> Any:
-        if self.storage == "str":
-            return value
-        if self.storage == "float":
-            return math.nan if value is None else float(value)
-        if self.storage == "bool":
-            return 1 if value else 0
-        if self.storage == "ref":
-            return NULL_REF if value is None else value
-        return _NULL_INT if value is None else int(value)
+        self.encode: Callable[[Any], Any] = _ENCODERS.get(storage, _keep)
 
     def append(self, value: Any) -> None:
         self.data.append(self.encode(value))
@@ -77,13 +79,15 @@ class Table:
         self.sobject = sobject
         self.size = 0
         self.columns = {f.name: Column(f.storage) for f in sobject.stored_fields()}
+        self._names = frozenset(self.columns)
+        self._appenders = [(name, c.data.append, c.encode) for name, c in self.columns.items()]
 
     def append(self, values: Mapping[str, Any]) -> int:
-        unknown = set(values) - set(self.columns)
-        if unknown:
-            raise KeyError(f"{self.sobject.name} has no stored fields {sorted(unknown)}")
-        for name, column in self.columns.items():
-            column.append(values.get(name))
+        if not values.keys() <= self._names:
+            raise KeyError(f"{self.sobject.name} has no stored fields {sorted(values.keys() - self._names)}")
+        get = values.get
+        for name, append, encode in self._appenders:
+            append(encode(get(name)))
         self.size += 1
         return self.size - 1
 
