@@ -8,6 +8,7 @@ batches; the cycle then ends at that safe point with status ``stopped``.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -86,7 +87,7 @@ def run_cycle(tenant: Tenant, store: Store, *, connector: Connector | None = Non
             summary.error = "another worker is running this tenant's cycle"
             log.info("cycle_skipped", reason="locked")
             return _finish(summary, clock, None)
-        ts = store.for_tenant(tenant.tenant)
+        ts = store.for_tenant(tenant.tenant, unhashed=own_fields(tenant))
         ledger.start_run(ts, summary.run_id, started)
         own = connector is None
         try:
@@ -113,6 +114,20 @@ def run_cycle(tenant: Tenant, store: Store, *, connector: Connector | None = Non
                     connector.close()
         _finish(summary, clock, ts)
     return summary
+
+
+def own_fields(tenant: Tenant) -> tuple[str, ...]:
+    """Canonical fields we write ourselves and no rule reads: left out of the input hash.
+
+    Our lifecycle write (to the MQL value) echoes back as a changed ``lifecycle_stage``; unless a fit or
+    disqualify rule reads that field, it is not an input and the echo rescores nobody.
+    """
+    if tenant.write_back.lifecycle is None:
+        return ()
+    conditions = [rule.when for rule in tenant.scoring.fit if rule.when is not None]
+    conditions += [rule.when for rule in tenant.scoring.disqualify]
+    read = any("lifecycle_stage" in json.dumps(when.to_data(), default=str) for when in conditions)
+    return () if read else ("lifecycle_stage",)
 
 
 def _finish(summary: CycleSummary, clock: float, ts: TenantStore | None) -> CycleSummary:

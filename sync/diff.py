@@ -8,7 +8,7 @@ CRM's modified date, so our own writes echo back as "unchanged" (ARCHITECTURE.md
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -51,9 +51,13 @@ def digest(value: Any) -> str:
     return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 
-def input_hash(person: PersonRecord) -> str:
-    """What scoring reads of a person: fields, company link, object type. Not CRM values, not dates."""
-    return digest({"t": person.object_type, "f": person.fields, "c": person.company_id})
+def input_hash(person: PersonRecord, ignore: Collection[str] = ()) -> str:
+    """What scoring reads of a person: fields, company link, object type. Not CRM values, not dates.
+
+    ``ignore`` names canonical fields we write ourselves (the lifecycle stage, when no rule reads it).
+    """
+    fields = {k: v for k, v in person.fields.items() if k not in ignore} if ignore else person.fields
+    return digest({"t": person.object_type, "f": fields, "c": person.company_id})
 
 
 def as_utc(value: datetime) -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -104,8 +104,9 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def for_tenant(self, tenant: str) -> TenantStore:
-        return TenantStore(self.engine, tenant)
+    def for_tenant(self, tenant: str, *, unhashed: Collection[str] = ()) -> TenantStore:
+        """The tenant's rows. ``unhashed``: canonical fields left out of the input hash (our own writes)."""
+        return TenantStore(self.engine, tenant, unhashed)
 
     @contextmanager
     def tenant_lock(self, tenant: str) -> Iterator[bool]:
@@ -200,9 +201,10 @@ class PlanInput:
 class TenantStore:
     """Every read and write of one tenant's rows."""
 
-    def __init__(self, engine: sa.Engine, tenant: str) -> None:
+    def __init__(self, engine: sa.Engine, tenant: str, unhashed: Collection[str] = ()) -> None:
         self.engine = engine
         self.tenant = tenant
+        self.unhashed = frozenset(unhashed)
 
     # ------------------------------------------------------------------ cursors
     def cursor(self, stream: str) -> dict[str, Any] | None:
@@ -264,7 +266,7 @@ class TenantStore:
             fields = jsonable(dict(person.fields))
             crm_values = jsonable(dict(person.crm_values))
             counters = jsonable(dict(person.counters))
-            ihash = input_hash(person)
+            ihash = input_hash(person, self.unhashed)
             row_hash = digest({"i": ihash, "v": crm_values, "n": counters, "d": person.deleted,
                                "m": person.merged_into, "r": person.read_only})
             if person.deleted or person.merged_into:
