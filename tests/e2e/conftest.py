@@ -70,6 +70,18 @@ class HubSpotWorld:
     def patch(self, person_id: str, properties: dict[str, Any]) -> None:
         _http(f"{self.sb.url}/crm/v3/objects/contacts/{person_id}", "PATCH", {"properties": properties})
 
+    def all_values(self, properties: list[str]) -> dict[str, dict[str, Any]]:
+        """Every contact's values of these properties, by id (the list endpoint, page by page)."""
+        out: dict[str, dict[str, Any]] = {}
+        after = ""
+        while True:
+            answer = _http(f"{self.sb.url}/crm/v3/objects/contacts?limit=100&properties={','.join(properties)}"
+                           + (f"&after={after}" if after else ""), "GET")
+            out.update((r["id"], r["properties"]) for r in answer["results"])
+            after = ((answer.get("paging") or {}).get("next") or {}).get("after", "")
+            if not after:
+                return out
+
     def writes(self) -> list[Any]:
         return [e for e in self.sb.requests(self.portal) if e.path.endswith("/batch/update")]
 
@@ -90,7 +102,17 @@ def _http(url: str, method: str, body: dict[str, Any] | None = None) -> Any:
 
 
 @pytest.fixture
-def hubspot(tmp_path: Path) -> Iterator[HubSpotWorld]:
+def hubspot() -> Iterator[HubSpotWorld]:
+    yield from hubspot_world()
+
+
+@pytest.fixture
+def hubspot_twin() -> Iterator[HubSpotWorld]:
+    """A second, identical portal in its own sandbox (for clean-vs-faulty comparisons)."""
+    yield from hubspot_world()
+
+
+def hubspot_world() -> Iterator[HubSpotWorld]:
     # search sees writes INDEX_LAG seconds later (as HubSpot's index does); tests wait that long
     with Sandbox(SandboxConfig(hubspot=HubSpotSettings(search_index_lag_s=INDEX_LAG))) as sb:
         portal = sb.add_hubspot_portal(token=HS_TOKEN, contacts=150, seed=5)
