@@ -117,7 +117,7 @@ def _hubspot(sb: Sandbox, parts: list[str], page: int) -> SandboxResponse:
             return _not_found(f"no {table.type.singular.lower()} {parts[2]} in portal {portal.id}")
         rec_row: int = found
         values = table.properties_of(rec_row)
-        written = table.written.get(row, set())
+        written = table.written.get(rec_row, set())
         assoc = {to: portal.associations(table.type.name, to, rec_row)
                  for to in ("companies", "contacts", "meetings", "calls", "emails") if to != table.type.name}
     meta = {"id": table.id_of(rec_row), "archived": bool(table.archived[rec_row])}

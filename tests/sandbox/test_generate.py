@@ -33,7 +33,8 @@ def test_emails_unique_and_mix_is_b2b() -> None:
     assert competitors > 0
     assert any(e.endswith("@gmail.com") for e in emails)
     students = [i for i in range(people.n) if TITLE_VALUES[people.title[i]] in vocab.STUDENT_TITLES]
-    assert students and sum(people.mail[i] == MAIL_FREE for i in students) / len(students) > 0.6
+    assert students
+    assert sum(people.mail[i] == MAIL_FREE for i in students) / len(students) > 0.6
     stages = {STAGE_VALUES[s] for s in people.stage}
     assert {"lead", "marketingqualifiedlead", "salesqualifiedlead", "customer"} <= stages
 

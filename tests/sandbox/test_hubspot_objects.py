@@ -21,18 +21,20 @@ def test_get_all_reads_every_live_contact(sb: Sandbox, portal: str, client: Any)
     assert len({c.id for c in contacts}) == len(contacts)
     first = contacts[0]
     assert "@" in first.properties["email"]
-    assert first.created_at is not None and first.updated_at is not None
+    assert first.created_at is not None
+    assert first.updated_at is not None
 
 
 def test_page_wire_shape_and_last_page_has_no_paging(sb: Sandbox, portal: str) -> None:
     url = f"{sb.url}/crm/v3/objects/contacts"
-    page = requests.get(url, params={"limit": 100, "properties": "email,firstname", "archived": "False"},
+    page = requests.get(url, params={"limit": "100", "properties": "email,firstname", "archived": "False"},
                         headers=auth(), timeout=5).json()
     assert len(page["results"]) == 100
     rec = page["results"][0]
     assert set(rec) == {"id", "properties", "createdAt", "updatedAt", "archived"}
     assert set(rec["properties"]) == {"email", "firstname"}
-    assert rec["createdAt"].endswith("Z") and "T" in rec["createdAt"]
+    assert rec["createdAt"].endswith("Z")
+    assert "T" in rec["createdAt"]
     after = page["paging"]["next"]["after"]
     seen = 100
     while True:
@@ -54,7 +56,8 @@ def test_properties_repeated_and_comma_separated_and_unknown_ignored(sb: Sandbox
     values = [r["properties"]["hs_lead_status"] for r in requests.get(
         f"{sb.url}/crm/v3/objects/contacts?limit=100&properties=hs_lead_status", headers=auth(), timeout=5
     ).json()["results"]]
-    assert None in values and any(isinstance(v, str) for v in values)
+    assert None in values
+    assert any(isinstance(v, str) for v in values)
 
 
 def test_default_properties_when_none_requested(sb: Sandbox, portal: str) -> None:
@@ -76,9 +79,11 @@ def test_numbers_as_strings_and_single_read(sb: Sandbox, portal: str, client: An
     rec = client.crm.contacts.basic_api.get_by_id("100010", properties=["hs_analytics_num_page_views",
                                                                         "hs_analytics_last_visit_timestamp"])
     views = rec.properties["hs_analytics_num_page_views"]
-    assert isinstance(views, str) and views.isdigit()
+    assert isinstance(views, str)
+    assert views.isdigit()
     missing = requests.get(f"{sb.url}/crm/v3/objects/contacts/999999999", headers=auth(), timeout=5)
-    assert missing.status_code == 404 and missing.json()["category"] == "OBJECT_NOT_FOUND"
+    assert missing.status_code == 404
+    assert missing.json()["category"] == "OBJECT_NOT_FOUND"
 
 
 def test_companies_and_engagements_lists(sb: Sandbox, portal: str, client: Any) -> None:
@@ -88,7 +93,8 @@ def test_companies_and_engagements_lists(sb: Sandbox, portal: str, client: Any) 
     meetings = client.crm.objects.meetings.basic_api.get_page(limit=5, properties=["hs_timestamp",
                                                                                    "hs_meeting_title",
                                                                                    "hs_meeting_outcome"])
-    assert meetings.results and all(m.properties["hs_timestamp"] for m in meetings.results)
+    assert meetings.results
+    assert all(m.properties["hs_timestamp"] for m in meetings.results)
     emails = requests.get(f"{sb.url}/crm/v3/objects/emails?limit=100&properties=hs_email_direction",
                           headers=auth(), timeout=5).json()["results"]
     assert {e["properties"]["hs_email_direction"] for e in emails} <= {"EMAIL", "INCOMING_EMAIL"}
@@ -108,7 +114,8 @@ def test_two_portals_are_isolated(sb: Sandbox, portal: str) -> None:
     ours = requests.get(f"{sb.url}/crm/v3/objects/contacts?limit=100", headers=auth(), timeout=5).json()
     theirs = requests.get(f"{sb.url}/crm/v3/objects/contacts?limit=100", headers=auth("pat-na1-other"),
                           timeout=5).json()
-    assert len(theirs["results"]) < 40 + 1 and "paging" not in theirs
+    assert len(theirs["results"]) < 40 + 1
+    assert "paging" not in theirs
     assert ours["results"][0]["properties"]["email"] != theirs["results"][0]["properties"]["email"]
     requests.post(f"{sb.url}/crm/v3/objects/contacts/batch/update", headers=auth("pat-na1-other"), timeout=5,
                   json={"inputs": [{"id": "100001", "properties": {"firstname": "Other"}}]})

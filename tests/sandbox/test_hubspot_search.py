@@ -48,9 +48,11 @@ def test_incremental_pattern_sorted_and_complete(sb: Sandbox, portal: str) -> No
     middle = rows[len(rows) // 2]["properties"]["lastmodifieddate"]
     cut = str(parse_time(middle))
     later = _all(sb, {**body, "filterGroups": [{"filters": [_f("lastmodifieddate", "GTE", cut)]}]})
-    assert later and all((parse_time(r["properties"]["lastmodifieddate"]) or 0) >= int(cut) for r in later)
+    assert later
+    assert all((parse_time(r["properties"]["lastmodifieddate"]) or 0) >= int(cut) for r in later)
     first = _search(sb, {**body, "limit": 5}).json()
-    assert first["total"] == len(rows) and first["paging"]["next"]["after"] == "5"
+    assert first["total"] == len(rows)
+    assert first["paging"]["next"]["after"] == "5"
 
 
 def test_operators(sb: Sandbox, portal: str) -> None:
@@ -60,19 +62,23 @@ def test_operators(sb: Sandbox, portal: str) -> None:
     everyone = ids()
     leads = ids(_f("lifecyclestage", "EQ", "lead"))
     not_leads = ids(_f("lifecyclestage", "NEQ", "lead"))
-    assert leads and leads | not_leads == everyone and not leads & not_leads
+    assert leads
+    assert leads | not_leads == everyone
+    assert not leads & not_leads
     assert ids(_f("lifecyclestage", "IN", values=["lead", "customer"])) == \
         leads | ids(_f("lifecyclestage", "EQ", "customer"))
     assert ids(_f("lifecyclestage", "NOT_IN", values=["lead"])) == not_leads
     with_status = ids(_f("hs_lead_status", "HAS_PROPERTY"))
-    assert with_status | ids(_f("hs_lead_status", "NOT_HAS_PROPERTY")) == everyone and with_status
+    assert with_status | ids(_f("hs_lead_status", "NOT_HAS_PROPERTY")) == everyone
+    assert with_status
     views = ids(_f("hs_analytics_num_page_views", "GT", "3"))
     assert views == ids(_f("hs_analytics_num_page_views", "GTE", "4"))
     assert ids(_f("hs_analytics_num_page_views", "BETWEEN", "1", highValue="3")) == \
         ids(_f("hs_analytics_num_page_views", "GTE", "1"), _f("hs_analytics_num_page_views", "LTE", "3"))
     assert ids(_f("hs_analytics_num_page_views", "LT", "1")) == ids(_f("hs_analytics_num_page_views", "EQ", "0"))
     gmail = ids(_f("email", "CONTAINS_TOKEN", "*@gmail.com"))
-    assert gmail and gmail.isdisjoint(ids(_f("email", "NOT_CONTAINS_TOKEN", "*@gmail.com")))
+    assert gmail
+    assert gmail.isdisjoint(ids(_f("email", "NOT_CONTAINS_TOKEN", "*@gmail.com")))
     assert ids(_f("jobtitle", "CONTAINS_TOKEN", "intern")) >= ids(_f("jobtitle", "EQ", "Intern"))
     # strings compare case-insensitively
     assert ids(_f("lifecyclestage", "EQ", "LEAD")) == leads
@@ -85,7 +91,8 @@ def test_groups_or_filters_and(sb: Sandbox, portal: str) -> None:
                                                                      _f("country", "EQ", "Germany")]}]})}
     either = {r["id"] for r in _all(sb, {"filterGroups": [{"filters": [_f("lifecyclestage", "EQ", "customer")]},
                                                           {"filters": [_f("country", "EQ", "Germany")]}]})}
-    assert both == a & b and either == a | b
+    assert both == a & b
+    assert either == a | b
 
 
 def test_sorts_dict_descending_and_string_form_ignored(sb: Sandbox, portal: str) -> None:
@@ -101,13 +108,15 @@ def test_keyset_by_object_id(sb: Sandbox, portal: str) -> None:
     body = {"filterGroups": [{"filters": [_f("hs_object_id", "GT", "100100")]}],
             "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}], "limit": 10}
     ids = [int(r["id"]) for r in _search(sb, body).json()["results"]]
-    assert ids == sorted(ids) and ids[0] > 100100
+    assert ids == sorted(ids)
+    assert ids[0] > 100100
 
 
 def test_iso_date_value_is_opaque_400_epoch_ms_works(sb: Sandbox, portal: str) -> None:
     bad = _search(sb, {"filterGroups": [{"filters": [_f("lastmodifieddate", "GTE", "2020-11-15")]}]})
     assert bad.status_code == 400
-    assert bad.json()["message"] == "There was a problem with the request." and "category" not in bad.json()
+    assert bad.json()["message"] == "There was a problem with the request."
+    assert "category" not in bad.json()
     good = _search(sb, {"filterGroups": [{"filters": [_f("lastmodifieddate", "GTE", "1605398400000")]}]})
     assert good.status_code == 200
 
@@ -124,9 +133,11 @@ def test_ten_thousand_cap(sb: Sandbox) -> None:
     sb.add_hubspot_portal(token="pat-na1-big", contacts=10_300, seed=3, page_views=False)
     body: dict[str, Any] = {"limit": 200, "after": "9800"}
     page = _search(sb, body, token="pat-na1-big").json()
-    assert page["total"] > 10_000 and page["paging"]["next"]["after"] == "10000"
+    assert page["total"] > 10_000
+    assert page["paging"]["next"]["after"] == "10000"
     capped = _search(sb, {**body, "after": "10000"}, token="pat-na1-big")
-    assert capped.status_code == 400 and capped.json()["category"] == "VALIDATION_ERROR"
+    assert capped.status_code == 400
+    assert capped.json()["category"] == "VALIDATION_ERROR"
     assert _search(sb, {"limit": 201}, token="pat-na1-big").status_code == 400
 
 
@@ -143,7 +154,8 @@ def test_client_search_and_empty_body(sb: Sandbox, portal: str, client: Any) -> 
                                     sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
                                     properties=["email", "lifecyclestage"], limit=20)
     res = client.crm.contacts.search_api.do_search(public_object_search_request=req)
-    assert res.total > 0 and all(r.properties["lifecyclestage"] == "customer" for r in res.results)
+    assert res.total > 0
+    assert all(r.properties["lifecyclestage"] == "customer" for r in res.results)
     assert _search(sb, {}).json()["total"] > 0
     with pytest.raises(ApiException) as exc:
         client.crm.contacts.search_api.do_search(public_object_search_request=PublicObjectSearchRequest(
@@ -156,7 +168,8 @@ def test_engagement_search_by_hs_lastmodifieddate(sb: Sandbox, portal: str) -> N
             "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
             "properties": ["hs_timestamp", "hs_meeting_title"]}
     rows = _all(sb, body, "meetings")
-    assert rows and len(rows) == sb.hubspot.portals[portal].tables["meetings"].size
+    assert rows
+    assert len(rows) == sb.hubspot.portals[portal].tables["meetings"].size
 
 
 def test_index_lag_hides_fresh_writes() -> None:

@@ -43,7 +43,8 @@ def test_batch_update_200_writes_and_bumps_modified(sb: Sandbox, portal: str, cl
     inputs = [{"id": str(100001 + i), "properties": {"crmsync_fit_score": str(70 + i), "crmsync_mql_status": "mql"}}
               for i in range(10)]
     res = client.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(inputs=inputs))
-    assert res.status == "COMPLETE" and len(res.results) == 10
+    assert res.status == "COMPLETE"
+    assert len(res.results) == 10
     by_id = {r.id: r for r in res.results}
     assert by_id["100003"].properties["crmsync_fit_score"] == "72"
     after = _get(sb, "100005", "lastmodifieddate", "crmsync_fit_score")
@@ -59,10 +60,13 @@ def test_batch_update_207_for_unknown_ids(sb: Sandbox, portal: str, client: Any)
     inputs = [{"id": "100001", "properties": {"firstname": "Ada"}},
               {"id": "999", "properties": {"firstname": "Nobody"}, "objectWriteTraceId": "t-1"}]
     res = client.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(inputs=inputs))
-    assert res.num_errors == 1 and [r.id for r in res.results] == ["100001"]
-    assert res.errors[0].category == "OBJECT_NOT_FOUND" and res.errors[0].context == {"ids": ["999"]}
+    assert res.num_errors == 1
+    assert [r.id for r in res.results] == ["100001"]
+    assert res.errors[0].category == "OBJECT_NOT_FOUND"
+    assert res.errors[0].context == {"ids": ["999"]}
     raw = _update(sb, inputs)
-    assert raw.status_code == 207 and raw.json()["numErrors"] == 1
+    assert raw.status_code == 207
+    assert raw.json()["numErrors"] == 1
 
 
 def test_unknown_property_rejects_whole_request(sb: Sandbox, portal: str, client: Any) -> None:
@@ -76,16 +80,19 @@ def test_unknown_property_rejects_whole_request(sb: Sandbox, portal: str, client
     assert body["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
     assert body["errors"][0]["context"] == {"propertyName": ["description"]}
     embedded = json.loads(body["message"].split("Property values were not valid: ", 1)[1])
-    assert embedded[0]["error"] == "PROPERTY_DOESNT_EXIST" and embedded[0]["name"] == "description"
+    assert embedded[0]["error"] == "PROPERTY_DOESNT_EXIST"
+    assert embedded[0]["name"] == "description"
     assert _get(sb, "100001", "firstname")["properties"]["firstname"] != "Ada"   # nothing written
 
 
 def test_bad_option_and_read_only_rejected(sb: Sandbox, portal: str) -> None:
     bad = _update(sb, [{"id": "100001", "properties": {"hs_lead_status": "MAYBE"}}])
-    assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "INVALID_OPTION"
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["code"] == "INVALID_OPTION"
     assert "was not one of the allowed options" in bad.json()["errors"][0]["message"]
     ro = _update(sb, [{"id": "100001", "properties": {"hs_analytics_num_page_views": "5"}}])
-    assert ro.status_code == 400 and ro.json()["errors"][0]["code"] == "READ_ONLY_VALUE"
+    assert ro.status_code == 400
+    assert ro.json()["errors"][0]["code"] == "READ_ONLY_VALUE"
 
 
 def test_hundred_input_cap(sb: Sandbox, portal: str) -> None:
@@ -105,7 +112,8 @@ def test_lifecycle_forward_only(sb: Sandbox, portal: str) -> None:
     assert back.status_code == 207
     assert back.json()["errors"][0]["context"]["ids"] == [rid]
     after = _get(sb, rid, "lifecyclestage", "firstname")["properties"]
-    assert after["lifecyclestage"] == "customer" and after["firstname"] != "B"   # record untouched
+    assert after["lifecyclestage"] == "customer"
+    assert after["firstname"] != "B"
     assert _update(sb, [{"id": rid, "properties": {"lifecyclestage": ""}}]).status_code == 200
     assert _update(sb, [{"id": rid, "properties": {"lifecyclestage": "marketingqualifiedlead"}}]).status_code == 200
     assert _get(sb, rid, "lifecyclestage")["properties"]["lifecyclestage"] == "marketingqualifiedlead"
@@ -116,7 +124,8 @@ def test_batch_read_with_missing_ids(sb: Sandbox, portal: str, client: Any) -> N
     req = BatchReadInputSimplePublicObjectId(inputs=[{"id": "100001"}, {"id": "100002"}, {"id": "5"}],
                                              properties=["email"], properties_with_history=[])
     res = client.crm.contacts.batch_api.read(req)
-    assert {r.id for r in res.results} == {"100001", "100002"} and res.num_errors == 1
+    assert {r.id for r in res.results} == {"100001", "100002"}
+    assert res.num_errors == 1
 
 
 def test_properties_api_create_list_and_409(sb: Sandbox, portal: str, client: Any) -> None:
@@ -126,17 +135,20 @@ def test_properties_api_create_list_and_409(sb: Sandbox, portal: str, client: An
     with pytest.raises(PropertiesApiException) as exc:
         client.crm.properties.core_api.create("contacts", PropertyCreate(
             name="crmsync_fit_score", label="Fit", type="number", field_type="number", group_name="lead_scoring"))
-    assert exc.value.status == 409 and json.loads(exc.value.body)["category"] == "OBJECT_ALREADY_EXISTS"
+    assert exc.value.status == 409
+    assert json.loads(exc.value.body)["category"] == "OBJECT_ALREADY_EXISTS"
     dup_group = requests.post(f"{sb.url}/crm/v3/properties/contacts/groups", headers=auth(), timeout=5,
                               json={"name": "lead_scoring", "label": "again"})
     assert dup_group.status_code == 409
     lifecycle = requests.get(f"{sb.url}/crm/v3/properties/contacts/lifecyclestage", headers=auth(), timeout=5).json()
     assert [o["value"] for o in lifecycle["options"]][:3] == ["subscriber", "lead", "marketingqualifiedlead"]
     bad_enum = _update(sb, [{"id": "100001", "properties": {"crmsync_mql_status": "hot"}}])
-    assert bad_enum.status_code == 400 and bad_enum.json()["errors"][0]["code"] == "INVALID_OPTION"
+    assert bad_enum.status_code == 400
+    assert bad_enum.json()["errors"][0]["code"] == "INVALID_OPTION"
     missing = requests.post(f"{sb.url}/crm/v3/properties/contacts", headers=auth(), timeout=5,
                             json={"name": "x_y", "label": "X"})
-    assert missing.status_code == 400 and "type" in missing.json()["message"]
+    assert missing.status_code == 400
+    assert "type" in missing.json()["message"]
 
 
 def test_merge_and_archive(sb: Sandbox, portal: str) -> None:
@@ -146,7 +158,8 @@ def test_merge_and_archive(sb: Sandbox, portal: str) -> None:
     assert "100021" in resp.json()["properties"]["hs_merged_object_ids"].split(";")
     assert requests.get(f"{sb.url}/crm/v3/objects/contacts/100021", headers=auth(), timeout=5).status_code == 404
     archived = requests.get(f"{sb.url}/crm/v3/objects/contacts/100021?archived=true", headers=auth(), timeout=5)
-    assert archived.status_code == 200 and archived.json()["archived"] is True
+    assert archived.status_code == 200
+    assert archived.json()["archived"] is True
     assert requests.delete(f"{sb.url}/crm/v3/objects/contacts/100030", headers=auth(), timeout=5).status_code == 204
     # generated data already holds merged winners
     table = sb.hubspot.portals[portal].tables["contacts"]
