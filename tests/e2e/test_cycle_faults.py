@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sandbox import FaultRule
 from sync.cycle import run_cycle
@@ -16,7 +17,7 @@ FIELDS = ["crmsync_fit_score", "crmsync_engagement_score", "crmsync_score", "crm
           "crmsync_mql_reason", "crmsync_mql_date", "lifecyclestage"]
 
 
-def settle(world: HubSpotWorld, store: Store, now: datetime, cycles: int = 6) -> list[str]:
+def settle(world: HubSpotWorld, store: Store, now: datetime, cycles: int = 6) -> list[Any]:
     statuses = []
     for n in range(cycles):
         summary = run_cycle(world.tenant, store, now=now + timedelta(minutes=15 * n))
