@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 import re
 import threading
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandbox.salesforce import bulk, seed, soql
@@ -36,6 +37,8 @@ def _errors(status: int, code: str, message: str, fields: list[str] | None = Non
 class SalesforceApp:
     """Many orgs at once, each reached by its OAuth client id; tokens are bound to their org.
 
+    ``now`` is the generation clock: a datetime (time then runs on from it at the real pace, so writes
+    still move SystemModstamp forward) or a callable returning the current time; None = real time.
     ``strict`` picks the stricter side of every behaviour CRM_APIS.md leaves UNVERIFIED: fractional
     seconds in SOQL datetime literals are refused, and an unknown field in a collections update rejects
     the whole request. Each can be overridden on its own.
@@ -47,9 +50,9 @@ class SalesforceApp:
         self.fractional_datetimes = (not strict) if fractional_datetimes is None else fractional_datetimes
         self.unknown_field_per_record = (not strict) if unknown_field_per_record is None else unknown_field_per_record
         self.bulk_polls = bulk_polls
-        if isinstance(now, datetime):
-            fixed = now
-            self._clock: Clock = lambda: fixed
+        if isinstance(now, datetime):        # generation clock: time runs on from it at the real pace
+            start, real_start = now, time.monotonic()
+            self._clock: Clock = lambda: start + timedelta(seconds=time.monotonic() - real_start)
         else:
             self._clock = now or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
@@ -117,6 +120,16 @@ class SalesforceApp:
         return epoch_seconds(self._clock())
 
     # ---- HTTP ----
+
+    def account_of(self, request: SandboxRequest) -> str | None:
+        """The org a request is for (the sandbox's request log and per-account faults), without side effects."""
+        if not request.path.startswith("/services/"):
+            return None
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() in ("bearer", "oauth"):
+            session = self._sessions.get(token.strip())
+            return session.org_id if session is not None else None
+        return None
 
     def handle(self, request: SandboxRequest) -> SandboxResponse | None:
         if not request.path.startswith("/services/"):

@@ -1,4 +1,4 @@
-"""A real HTTP server around SalesforceApp and a simple-salesforce client pointed at it.
+"""The sandbox server (sandbox.Sandbox) with its SalesforceApp, and a simple-salesforce client pointed at it.
 
 simple-salesforce rebuilds every URL as https://host:port; the session's transport adapter rewrites
 those to the plain-HTTP test server (CRM_APIS.md section 4).
@@ -6,53 +6,19 @@ those to the plain-HTTP test server (CRM_APIS.md section 4).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 from simple_salesforce.api import Salesforce
 
+from sandbox import Sandbox, SandboxConfig
 from sandbox.salesforce import SalesforceApp
-from sandbox.wire import SandboxRequest
 
 CLIENT_ID = "crmsync-test-client"
 CLIENT_SECRET = "s3cret-value"
-
-
-def _handler(app: SalesforceApp) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            request = SandboxRequest(
-                method=self.command, path=unquote(parts.path),
-                query=parse_qs(parts.query, keep_blank_values=True),
-                headers={k.lower(): v for k, v in self.headers.items()},
-                body=self.rfile.read(length) if length else b"")
-            response = app.handle(request)
-            if response is None:
-                self.send_error(404)
-                return
-            self.send_response(response.status)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    return Handler
 
 
 class RewriteToHttp(HTTPAdapter):
@@ -70,24 +36,27 @@ class RewriteToHttp(HTTPAdapter):
 
 
 @pytest.fixture
-def app() -> SalesforceApp:
-    return SalesforceApp()
+def sandbox_server() -> Iterator[Sandbox]:
+    """The real sandbox server (sandbox.Sandbox) on a free port, with its Salesforce app."""
+    with Sandbox(SandboxConfig(seed=3)).start(port=0) as server:
+        yield server
 
 
 @pytest.fixture
-def org_id(app: SalesforceApp) -> str:
-    return app.add_org(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, leads=300, contacts=200, seed=2,
-                       activities_per_person=10)
+def app(sandbox_server: Sandbox) -> SalesforceApp:
+    assert sandbox_server.salesforce is not None
+    return sandbox_server.salesforce
 
 
 @pytest.fixture
-def base_url(app: SalesforceApp) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(app))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def org_id(sandbox_server: Sandbox) -> str:
+    return sandbox_server.add_salesforce_org(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, leads=300,
+                                             contacts=200, seed=2, activities_per_person=10)
+
+
+@pytest.fixture
+def base_url(sandbox_server: Sandbox) -> str:
+    return sandbox_server.url
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
+from sandbox import Sandbox
 from sandbox.salesforce import SalesforceApp
 from tests.sandbox.salesforce.conftest import CLIENT_ID, CLIENT_SECRET, connect, fetch_token
 
@@ -394,3 +395,11 @@ def test_generation_is_reproducible() -> None:
     b = second.add_org(client_id="a", client_secret="s", leads=50, contacts=30, seed=7)
     assert first.records(a, "Lead") == second.records(b, "Lead")
     assert first.records(a, "Task")[:20] == second.records(b, "Task")[:20]
+
+
+def test_sandbox_request_log_names_org_and_batch(sandbox_server: Sandbox, sf: Salesforce, org_id: str) -> None:
+    sf.query("SELECT Id FROM Lead", headers={"Sforce-Query-Options": "batchSize=200"})
+    entries = [e for e in sandbox_server.requests(account=org_id) if e.path.rstrip("/").endswith("/query")]
+    assert entries[-1].account == org_id
+    assert entries[-1].batch_size == 200
+    assert entries[-1].status == 200
