@@ -18,8 +18,9 @@ from connectors.salesforce import mapping
 from connectors.salesforce.bulk import Bulk
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.cursor import StreamCursor
-from connectors.salesforce.soql import Select, condition, count, in_condition
+from connectors.salesforce.soql import Select, any_of, condition, count, in_condition
 
+KEYSET_MIN_TIES = 100
 Record = PersonRecord | CompanyRecord | ActivityRecord
 Convert = Callable[[Mapping[str, Any]], Record | None]
 
@@ -33,10 +34,12 @@ class Stream:
     convert: Convert
     where: tuple[str, ...] = ()
 
-    def select(self, since: datetime | None, until: datetime) -> Select:
+    def select(self, since: datetime | None, until: datetime, after_id: str | None = None) -> Select:
         where = list(self.where)
         if since is not None:
             where.append(condition(mapping.MODSTAMP, ">=", since))
+            if after_id is not None:
+                where.append(any_of(condition(mapping.MODSTAMP, ">", since), condition(mapping.ID, ">", after_id)))
         where.append(condition(mapping.MODSTAMP, "<=", until))
         return Select(self.object, self.fields, tuple(where), order_by=(mapping.MODSTAMP, mapping.ID))
 
@@ -80,7 +83,7 @@ def pull_stream(client: SalesforceClient, stream: Stream, saved: Cursor | None, 
         yield from pull_bulk(bulk, stream, floor, until)
         return
     state = StreamCursor() if full else floor
-    soql = stream.select(state.ts, until).text()
+    soql = stream.select(state.ts, until, keyset_after(state)).text()
     answer = client.query(soql, include_deleted=not full and state.ts is not None)
     while True:
         records: list[Record] = []
@@ -98,6 +101,18 @@ def pull_stream(client: SalesforceClient, stream: Stream, saved: Cursor | None, 
         if answer.get("done", True) or not next_url:
             return
         answer = client.query_more(str(next_url))
+
+
+def keyset_after(cursor: StreamCursor) -> str | None:
+    """The last id read at the cursor when many records share its timestamp, else None.
+
+    Re-reading thousands of ties at the cursor would cost more than one call per cycle, so the query
+    then asks only for ``SystemModstamp > ts OR Id > last`` (rows at ``ts`` come sorted by Id). Only
+    when ``ts`` is a whole second, so that the SOQL literal is exactly the cursor's timestamp.
+    """
+    if cursor.ts is None or cursor.ts.microsecond or len(cursor.ids) < KEYSET_MIN_TIES:
+        return None
+    return max(cursor.ids)
 
 
 def count_rows(client: SalesforceClient, stream: Stream, until: datetime) -> int:

@@ -109,6 +109,11 @@ def condition(field: str, op: str, value: str | int | float | bool | datetime | 
     return f"{check_name(field)} {op} {literal(value)}"
 
 
+def any_of(*conditions: str) -> str:
+    """``(a OR b)`` of conditions built by this module."""
+    return "(" + " OR ".join(conditions) + ")"
+
+
 def in_condition(field: str, values: Sequence[str]) -> str:
     return f"{check_name(field)} IN {in_list(values)}"
 

@@ -185,3 +185,17 @@ def test_whole_request_refusal_is_split_to_the_bad_record() -> None:
         results = conn.push(updates)
     assert [(r.person_id, r.outcome, r.code) for r in results] == [
         ("00Q0", "done", None), ("00Q1", "done", None), ("bad-id", "dead", "MALFORMED_ID"), ("00Q3", "done", None)]
+
+
+def test_many_ties_at_the_cursor_are_skipped_by_keyset_in_one_call() -> None:
+    conn, _ = connector()
+    ids = [f"00Q{i:04d}" for i in range(150)]
+    cursor = {"ts": "2024-05-01T10:00:00.000Z", "ids": ids}
+    with responses.RequestsMock() as rsps:
+        add_token(rsps)
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page([lead("00Q0200", T1), lead("00Q0001", T2)]))
+        pages = list(conn.pull("leads", cursor, until=UNTIL))
+        soql = soql_of(rsps.calls[1])
+    assert "(SystemModstamp > 2024-05-01T10:00:00Z OR Id > '00Q0149')" in soql
+    assert [p.id for p in pages[0].persons] == ["00Q0200", "00Q0001"]
+    assert pages[0].cursor == {"ts": "2024-05-01T10:00:05.000Z", "ids": ["00Q0001"]}
