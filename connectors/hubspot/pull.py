@@ -106,7 +106,7 @@ def search_changes(client: HubSpotClient, spec: SearchSpec, cursor: Cursor | Non
         window_seen = 0
         after: str | None = None
         while True:
-            answer = client.search(spec.object_type, _range_query(spec, pos.ts or 0, until_ms, after))
+            answer = client.search(spec.object_type, _range_query(spec, window_ts or 0, until_ms, after))
             results = _results(answer)
             fresh = [r for r in results if pos.see(to_ms(modified_at(r, spec.modified)), str(r["id"]))]
             cursor_now = pos.to_cursor()

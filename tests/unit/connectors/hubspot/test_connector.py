@@ -171,3 +171,11 @@ def test_check_and_provision_are_idempotent(stub: Stub, connector: HubSpotConnec
     assert {i.state for i in again} == {"exists"}
     stub.properties["crmsync_grade"]["options"] = [{"value": "A"}]
     assert {i.field: i.state for i in connector.provision()}["crmsync_grade"] == "wrong"
+
+
+def test_search_paging_keeps_its_anchor(stub: Stub, connector: HubSpotConnector) -> None:
+    for i in range(1, 451):                         # distinct timestamps over three search pages
+        stub.add("contacts", str(i), T0 + 1000 * i)
+    pages = drain(connector, "contacts", {"ts": 0, "ids": []})
+    assert sorted(ids(pages), key=int) == [str(i) for i in range(1, 451)]
+    assert connector.take_usage().calls["hubspot.contacts.search"] == 3
