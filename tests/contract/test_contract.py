@@ -152,3 +152,17 @@ def test_calls_are_counted_and_stay_inside_the_budget(env: ContractEnv, sandbox:
     assert usage.total == len(log)
     assert usage.throttled == 0
     assert all(getattr(r, "status", 200) != 429 for r in log)
+
+
+def test_rate_limits_and_server_errors_are_recovered(env: ContractEnv, sandbox: Any) -> None:
+    from sandbox import FaultRule
+
+    expected = person_ids(pull(env.connector, env.person_streams[0], None, full=True))
+    env.connector.take_usage()
+    sandbox.inject_fault(FaultRule(kind="rate_limit", account=env.account, times=1, retry_after=0.2))
+    sandbox.inject_fault(FaultRule(kind="error", account=env.account, status=503, times=1))
+    got = person_ids(pull(env.connector, env.person_streams[0], None, full=True))
+    usage = env.connector.take_usage()
+    assert sorted(got) == sorted(expected)
+    assert usage.throttled >= 1
+    assert usage.retries >= 2
