@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -131,3 +132,62 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s = Store.open(f"sqlite:///{tmp_path}/e2e.db")
     yield s
     s.close()
+
+
+SF_ID, SF_SECRET = "3MVG9e2e-client", "e2e-client-secret-0001"
+SALESFORCE_TENANT = """
+tenant: e2e-salesforce
+crm:
+  kind: salesforce
+  login_url: {url}
+  client_id: ${{E2E_SF_ID}}
+  client_secret: ${{E2E_SF_SECRET}}
+  people: [Lead, Contact]
+""" + SCORING.replace("{", "{{").replace("}", "}}") + """
+write_back:
+  fields: {{fit: Fit_Score__c, engagement: Engagement_Score__c, score: Score__c, grade: Grade__c,
+           status: MQL_Status__c, mql_reason: MQL_Reason__c, mql_at: MQL_Date__c}}
+  lifecycle:
+    field: {{Lead: Status, Contact: Lifecycle_Stage__c}}
+    mql_value: MQL
+    protected: [Working - Contacted, Closed - Converted, Closed - Not Converted, SQL, Opportunity, Customer]
+"""
+
+
+@dataclass
+class SalesforceWorld:
+    sb: Sandbox
+    org: str
+    tenant: Tenant
+
+    def record(self, sobject: str, record_id: str) -> dict[str, Any]:
+        assert self.sb.salesforce is not None
+        found = self.sb.salesforce.record(self.org, sobject, record_id)
+        assert found is not None
+        return found
+
+    def patch(self, sobject: str, record_id: str, values: dict[str, Any]) -> None:
+        basic = base64.b64encode(f"{SF_ID}:{SF_SECRET}".encode()).decode()
+        request = urllib.request.Request(  # noqa: S310  (127.0.0.1 only)
+            f"{self.sb.url}/services/oauth2/token", data=b"grant_type=client_credentials", method="POST",
+            headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            token = json.loads(response.read())["access_token"]
+        request = urllib.request.Request(  # noqa: S310
+            f"{self.sb.url}/services/data/v59.0/sobjects/{sobject}/{record_id}", data=json.dumps(values).encode(),
+            method="PATCH", headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            response.read()
+
+    def writes(self) -> list[Any]:
+        return [e for e in self.sb.requests(self.org) if "/composite/sobjects" in e.path and e.method == "PATCH"]
+
+
+@pytest.fixture
+def salesforce() -> Iterator[SalesforceWorld]:
+    with Sandbox() as sb:
+        org = sb.add_salesforce_org(client_id=SF_ID, client_secret=SF_SECRET, leads=120, contacts=80, seed=4)
+        env = {"E2E_SF_ID": SF_ID, "E2E_SF_SECRET": SF_SECRET}
+        tenant = parse_tenant(SALESFORCE_TENANT.format(url=sb.url), env=env)
+        sb.clear_requests()
+        yield SalesforceWorld(sb, org, tenant)
