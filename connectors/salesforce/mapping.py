@@ -253,10 +253,11 @@ def to_campaign_activity(tenant: Tenant, record: Mapping[str, Any]) -> ActivityR
 
 
 def to_task_activity(tenant: Tenant, record: Mapping[str, Any]) -> ActivityRecord | None:
-    """Call tasks -> ``call``; email tasks whose subject marks a reply -> ``email_reply``.
+    """Completed call tasks -> ``call``; completed email tasks whose subject marks a reply -> ``email_reply``.
 
-    Outbound emails (no reply prefix) are our own outreach, not engagement: they come back as
-    deleted, so an activity that stops qualifying (subject edited) is withdrawn.
+    Outbound emails (no reply prefix) are our own outreach and open tasks are to-dos, not engagement:
+    they come back as deleted, so an activity that stops qualifying (reopened, subject edited) is
+    withdrawn.
     """
     person = _scored_who(tenant, record.get("WhoId"))
     if person is None:
@@ -264,7 +265,8 @@ def to_task_activity(tenant: Tenant, record: Mapping[str, Any]) -> ActivityRecor
     at = (parse_datetime(record.get("CompletedDateTime")) or parse_date(record.get("ActivityDate"))
           or parse_datetime(record.get("CreatedDate")) or modified_at(record))
     subject = record.get("Subject") or ""
-    deleted = bool(record.get(IS_DELETED))
+    done = record.get("Status") == "Completed" or bool(record.get("CompletedDateTime"))
+    deleted = bool(record.get(IS_DELETED)) or not done      # an open Task is a to-do, not engagement
     if record.get("TaskSubtype") == "Call":
         direction = (record.get("CallType") or "").lower() or None
         return ActivityRecord(id=str(record[ID]), person_id=person, type="call", at=at,

@@ -199,3 +199,14 @@ def test_many_ties_at_the_cursor_are_skipped_by_keyset_in_one_call() -> None:
     assert "(SystemModstamp > 2024-05-01T10:00:00Z OR Id > '00Q0149')" in soql
     assert [p.id for p in pages[0].persons] == ["00Q0200", "00Q0001"]
     assert pages[0].cursor == {"ts": "2024-05-01T10:00:05.000Z", "ids": ["00Q0001"]}
+
+
+def test_an_open_call_task_is_not_engagement() -> None:
+    conn, _ = connector()
+    task = {"Id": "00T9", "SystemModstamp": T1, "IsDeleted": False, "WhoId": "00Q1", "Subject": "Call",
+            "TaskSubtype": "Call", "Status": "Not Started", "CallType": "Outbound", "ActivityDate": "2024-05-02"}
+    with responses.RequestsMock() as rsps:
+        add_token(rsps)
+        rsps.add(responses.GET, f"{API}/query/", json=records_page([task]))
+        (activity,) = next(iter(conn.pull("tasks", None, until=UNTIL))).activities
+    assert activity.deleted
