@@ -125,22 +125,21 @@ def _activities(model: Model, rows: list[Row]) -> tuple[list[Contribution], floa
     for at, age, activity in rows:
         engagement_checks, fast_checks = by_type[activity.type]
         attributes = activity.attributes
-        for check in engagement_checks:
-            got = counted[check.index]
-            if got is not None and len(got) >= check.limit:
+        for index, limit, test, points, half_life in engagement_checks:
+            got = counted[index]
+            if got is not None and len(got) >= limit:
                 continue
-            if check.test(attributes):
-                half_life = check.half_life_days
-                value = check.points if half_life is None else check.points * 0.5 ** (age / half_life)
+            if test is None or test(attributes):
+                value = points if half_life is None else points * 0.5 ** (age / half_life)
                 if got is None:
-                    counted[check.index] = [value]
+                    counted[index] = [value]
                 else:
                     got.append(value)
-        for fast in fast_checks:
-            if (fast.within_days is None or age <= fast.within_days) and fast.test(attributes):
-                fast_counts[fast.index] += 1
-                if fast_latest[fast.index] is None:
-                    fast_latest[fast.index] = at
+        for index, within, test in fast_checks:
+            if age <= within and (test is None or test(attributes)):
+                fast_counts[index] += 1
+                if fast_latest[index] is None:
+                    fast_latest[index] = at
     hits = [Contribution("engagement", check.label, len(got), math.fsum(got))
             for check, got in zip(model.engagement, counted, strict=True) if got]
     if len(hits) > 1:

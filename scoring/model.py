@@ -12,6 +12,11 @@ DEFAULT_REASON_MAX_LENGTH = 1000
 
 UNLIMITED = 2**62
 
+# The hot loop's view of a rule, as plain tuples (cheaper to unpack than attributes to read).
+# test None: the rule has no `when` and matches every activity of its type.
+EngagementSlot = tuple[int, int, "Predicate | None", float, "float | None"]   # index, limit, test, points, half-life
+FastTrackSlot = tuple[int, int, "Predicate | None"]                            # index, within_days, test
+
 
 @dataclass(frozen=True, slots=True)
 class FitCheck:
@@ -68,7 +73,7 @@ class Model:
     disqualify: tuple[DisqualifyCheck, ...]
     engagement: tuple[EngagementCheck, ...]
     fast_track: tuple[FastTrackCheck, ...]
-    by_type: dict[str, tuple[tuple[EngagementCheck, ...], tuple[FastTrackCheck, ...]]]   # activity type ->
+    by_type: dict[str, tuple[tuple[EngagementSlot, ...], tuple[FastTrackSlot, ...]]]   # activity type ->
     window_days: int | None
     mql: Limits | None
     engaged: Limits | None
@@ -98,8 +103,7 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
         disqualify=tuple(DisqualifyCheck(rule.label, compile_condition(rule.when)) for rule in scoring.disqualify),
         engagement=engagement,
         fast_track=fast_track,
-        by_type=_by_type(engagement, [rule.activity for rule in scoring.engagement],
-                         fast_track, [rule.activity for rule in scoring.fast_track]),
+        by_type=_by_type(scoring, engagement, fast_track),
         window_days=decay.window_days if decay else None,
         mql=_limits(scoring.mql),
         engaged=_limits(scoring.engaged),
@@ -110,14 +114,19 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
     )
 
 
-def _by_type(engagement: tuple[EngagementCheck, ...], engagement_types: list[str],
-             fast_track: tuple[FastTrackCheck, ...], fast_track_types: list[str],
-             ) -> dict[str, tuple[tuple[EngagementCheck, ...], tuple[FastTrackCheck, ...]]]:
-    """Activity type -> the engagement and fast-track checks that read it (file order)."""
-    types = dict.fromkeys([*engagement_types, *fast_track_types])
-    return {kind: (tuple(c for c, t in zip(engagement, engagement_types, strict=True) if t == kind),
-                   tuple(c for c, t in zip(fast_track, fast_track_types, strict=True) if t == kind))
-            for kind in types}
+def _by_type(scoring: Scoring, engagement: tuple[EngagementCheck, ...], fast_track: tuple[FastTrackCheck, ...],
+             ) -> dict[str, tuple[tuple[EngagementSlot, ...], tuple[FastTrackSlot, ...]]]:
+    """Activity type -> the engagement and fast-track rules that read it (file order)."""
+    table: dict[str, tuple[list[EngagementSlot], list[FastTrackSlot]]] = {}
+    for rule, check in zip(scoring.engagement, engagement, strict=True):
+        slots = table.setdefault(rule.activity, ([], []))
+        slots[0].append((check.index, check.limit, None if rule.when is None else check.test, check.points,
+                         check.half_life_days))
+    for fast_rule, fast in zip(scoring.fast_track, fast_track, strict=True):
+        slots = table.setdefault(fast_rule.activity, ([], []))
+        within = UNLIMITED if fast.within_days is None else fast.within_days
+        slots[1].append((fast.index, within, None if fast_rule.when is None else fast.test))
+    return {kind: (tuple(eng), tuple(fast)) for kind, (eng, fast) in table.items()}
 
 
 def _limits(thresholds: Thresholds | None) -> Limits | None:

@@ -157,6 +157,43 @@ def _one_op_test(field: str, op: Op, check: ValueTest) -> Predicate:
             return other(value)
 
         return contains
+    if op.name in ("gte", "lte", "between"):
+        low, high = _bounds(op)
+
+        def numeric(record: Record) -> bool:
+            value: Any = record.get(field)
+            kind = type(value)
+            if kind is int or kind is float:
+                return bool(low <= value <= high and value - value == 0)      # finite numbers only
+            return other(value)
+
+        return numeric
+    if op.name in ("eq", "in"):
+        operands = (op.value,) if op.name == "eq" else tuple(op.value)
+        if all(to_number(o) is None for o in operands):
+            texts = frozenset(to_text(o).strip().casefold() for o in operands)
+
+            def equals_text(record: Record) -> bool:
+                value = record.get(field)
+                if type(value) is str:
+                    return bool(value) and not value.isspace() and value.strip().casefold() in texts
+                return other(value)
+
+            return equals_text
+    if op.name == "domain_in":
+        exact = frozenset(op.value)
+        suffixes = tuple("." + domain for domain in op.value)
+
+        def domain_in(record: Record) -> bool:
+            value = record.get(field)
+            if type(value) is str:
+                if not value or value.isspace():
+                    return False
+                domain = value.rpartition("@")[2].strip().lower()
+                return domain in exact or domain.endswith(suffixes)
+            return other(value)
+
+        return domain_in
 
     def one_op(record: Record) -> bool:
         value = record.get(field)
@@ -165,6 +202,15 @@ def _one_op_test(field: str, op: Op, check: ValueTest) -> Predicate:
         return other(value)
 
     return one_op
+
+
+def _bounds(op: Op) -> tuple[float, float]:
+    if op.name == "gte":
+        return (op.value, math.inf)
+    if op.name == "lte":
+        return (-math.inf, op.value)
+    low, high = op.value
+    return (low, high)
 
 
 def _exists_test(field: str, when_empty: bool) -> Predicate:

@@ -48,11 +48,12 @@ def contributions_text(heading: str, total: int, contributions: Sequence[Contrib
     """``Fit 35: Senior title +15, Software +10.``: largest first (ties: file order), counts above 1."""
     if not contributions:
         return ""
-    ordered = sorted(contributions, key=_minus_points)
-    items = ", ".join(
-        f"{c.label} x{c.count} {text_points(c.points)}" if c.count > 1 else f"{c.label} {text_points(c.points)}"
-        for c in ordered)
-    return f"{heading} {total}: {items}."
+    ordered = sorted(contributions, key=_minus_points) if len(contributions) > 1 else contributions
+    parts = []
+    for _, label, count, points in ordered:
+        shown = text_points(points)
+        parts.append(f"{label} x{count} {shown}" if count > 1 else f"{label} {shown}")
+    return f"{heading} {total}: {', '.join(parts)}."
 
 
 def join_reason(parts: Sequence[str], max_length: int) -> str:
@@ -69,4 +70,4 @@ def plain_number(value: float) -> str:
 
 
 def _minus_points(contribution: Contribution) -> float:
-    return -contribution.points
+    return -contribution[3]

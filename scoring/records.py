@@ -113,11 +113,18 @@ def json_points(value: float) -> int | float:
 
 def text_points(value: float) -> str:
     """Points as shown in a reason: a sign, one decimal, whole numbers without ``.0`` (``+24``, ``-5``,
-    ``+7.5``)."""
+    ``+7.5``); halves of a tenth away from zero (as :func:`round_places`)."""
     if value.is_integer():
         return f"+{int(value)}" if value >= 0 else str(int(value))
-    rounded = round_places(value, 1)
-    if rounded == 0:
+    scaled = abs(value) * 10.0
+    tenths = int(scaled)
+    rest = scaled - tenths
+    if abs(rest - 0.5) > 1e-6:
+        tenths += rest > 0.5
+    else:
+        tenths = round_half_away(round_places(abs(value), 1) * 10.0)
+    if tenths == 0:
         return "+0"
-    body = f"{abs(rounded):.1f}".removesuffix(".0")
-    return f"+{body}" if rounded > 0 else f"-{body}"
+    whole, tenth = divmod(tenths, 10)
+    body = f"{whole}.{tenth}" if tenth else str(whole)
+    return f"+{body}" if value > 0 else f"-{body}"

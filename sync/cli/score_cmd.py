@@ -123,11 +123,12 @@ def parse_activity(raw: Any, index: int) -> Activity:
     where = f"activities[{index}]"
     if not isinstance(raw, dict):
         raise InputError(f"{where}: must be an object with type, at and attributes")
-    kind = raw.get("type")
+    attributes = raw                    # freshly parsed and ours: attributes sit beside type, at and id
+    kind = attributes.pop("type", None)
     if kind not in ACTIVITY_ATTRIBUTES:
         raise InputError(f"{where}.type: {kind!r} is not an activity type; allowed: {', '.join(ACTIVITY_ATTRIBUTES)}")
-    at = raw.get("at")
-    if not isinstance(at, str):
+    at = attributes.pop("at", None)
+    if type(at) is not str:
         raise InputError(f"{where}.at: missing; give a date-time such as 2026-11-02T14:30:00Z")
     try:
         moment = datetime.fromisoformat(at)
@@ -135,11 +136,12 @@ def parse_activity(raw: Any, index: int) -> Activity:
         raise InputError(f"{where}.at: {at!r} is not a date-time such as 2026-11-02T14:30:00Z") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    activity_id = raw.get("id")
-    if activity_id is not None and not isinstance(activity_id, str | int):
-        raise InputError(f"{where}.id: must be a text or an integer")
-    attributes = {key: value for key, value in raw.items() if key not in ("type", "at", "id")}
-    return Activity(kind, moment, attributes, None if activity_id is None else str(activity_id))
+    activity_id = attributes.pop("id", None)
+    if activity_id is not None and type(activity_id) is not str:
+        if not isinstance(activity_id, int) or isinstance(activity_id, bool):
+            raise InputError(f"{where}.id: must be a text or an integer")
+        activity_id = str(activity_id)
+    return Activity(kind, moment, attributes, activity_id)
 
 
 def parse_previous(raw: Any) -> Previous | None:
