@@ -363,8 +363,11 @@ class SalesforceApp:
             del org.jobs[job.job_id]
             return SandboxResponse(204)
         if parts[2:] == ["results"] and kind == "query" and method == "GET":
-            max_records = int(request.param("maxRecords") or "50000")
-            return bulk.query_results(job, max(1, max_records), request.param("locator"))
+            text = request.param("maxRecords") or "50000"
+            if not text.isdigit():
+                return _errors(400, "INVALIDURL", f"maxRecords must be a positive integer, not {text!r}")
+            max_records = int(text)
+            return bulk.query_results(job, max(1, max_records), request.param("locator"), version)
         if parts[2:] == ["batches"] and kind == "ingest" and method == "PUT":
             bulk.upload(job, request.body)
             return SandboxResponse(201)

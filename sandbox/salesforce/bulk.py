@@ -126,8 +126,11 @@ def close(org: Org, job: Job, state: Any, now: int) -> None:
         job.results.append((values, outcome))
 
 
-def query_results(job: Job, max_records: int, locator: str | None) -> SandboxResponse:
+def query_results(job: Job, max_records: int, locator: str | None, version: str) -> SandboxResponse:
     assert job.compiled is not None
+    if version != job.version:
+        raise BulkError(409, "INVALIDJOBSTATE", f"Job {job.job_id} was created with API version {job.version}; "
+                                                f"read its results with the same version, not {version}")
     if job.state != "JobComplete":
         raise BulkError(409, "INVALIDJOBSTATE", f"Job {job.job_id} is not complete")
     start = int(locator) if locator and locator.isdigit() else 0

@@ -19,6 +19,8 @@ from sandbox.salesforce.timefmt import format_date, format_datetime, format_date
 
 Predicate = Callable[[int], bool]
 _NO_RECORD = -2
+_POLYMORPHIC_TYPE = Field("Type", "picklist", length=40, updateable=False)
+_MAX_OFFSET = 2000
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _TYPE_NAMES = {"datetime": "dateTime", "date": "date", "boolean": "boolean", "int": "int", "double": "double",
                "currency": "currency", "percent": "percent"}
@@ -54,6 +56,12 @@ def resolve(org: Org, sobject: SObject, ref: FieldRef) -> Resolved:
         raise SoqlError("INVALID_FIELD", f"Didn't understand relationship '{ref.path[0]}' in field path. If "
                                          "you are attempting to use a custom relationship, be sure to append "
                                          "the '__r' after the custom relationship name.")
+    link_getter = table.getter(link)
+    if len(link.reference_to) > 1 and ref.path[1].lower() == "type":     # polymorphic Who.Type
+        def related_type(row: int) -> str | None:
+            value = link_getter(row)
+            return None if value is None else ref_type(value)
+        return Resolved((link.relationship or link.name, "Type"), _POLYMORPHIC_TYPE, related_type, link_getter)
     targets: dict[str, Getter] = {}
     target_field: Field | None = None
     for target in link.reference_to:
@@ -63,7 +71,6 @@ def resolve(org: Org, sobject: SObject, ref: FieldRef) -> Resolved:
         target_field = found
         targets[target] = org.tables[target].getter(found)
     assert target_field is not None
-    link_getter = table.getter(link)
 
     def related(row: int) -> Any:
         value = link_getter(row)
@@ -190,6 +197,8 @@ class CompiledQuery:
                                             "after the entity name. Please reference your WSDL or the describe "
                                             "call for the appropriate names.")
         self.org, self.sobject, self.query, self.version = org, sobject, query, version
+        if (query.offset or 0) > _MAX_OFFSET:
+            raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {_MAX_OFFSET}")
         self.columns = [resolve(org, sobject, ref) for ref in query.fields]
         self.count_only = query.count_only
         predicate = compile_condition(org, sobject, query.where) if query.where is not None else None
