@@ -7,7 +7,8 @@ from typing import Any
 
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.schema import NUMBER_TYPES, SCHEMA, STRING_TYPES, Field
-from sandbox.salesforce.timefmt import parse_date, parse_datetime
+from sandbox.salesforce.timefmt import day_of, parse_date, parse_datetime
+from sandbox.salesforce.vocab import RESPONDED_STATUSES
 
 
 class RequestError(Exception):
@@ -133,5 +134,9 @@ def commit(org: Org, outcome: Outcome, now: int) -> None:
     table = org.tables[outcome.sobject]
     for name, value in outcome.changes.items():
         table.set(name, outcome.row, value)
+    responded = outcome.sobject == "CampaignMember" and outcome.changes.get("Status") in RESPONDED_STATUSES
+    if responded and not table.get("HasResponded", outcome.row):     # the member status' "responded" flag
+        table.set("HasResponded", outcome.row, True)
+        table.set("FirstRespondedDate", outcome.row, day_of(now))
     table.set("LastModifiedDate", outcome.row, now)
     table.set("SystemModstamp", outcome.row, now)

@@ -128,3 +128,14 @@ def test_writes_bump_modstamp_to_the_clock(client: Client) -> None:
     record = row["records"][0]
     assert record["Score__c"] == 12.0
     assert record["SystemModstamp"] == record["LastModifiedDate"] == "2026-06-01T12:00:00.000+0000"
+
+
+def test_member_status_update_marks_response(client: Client) -> None:
+    member = client.query("SELECT Id FROM CampaignMember WHERE HasResponded = false LIMIT 1")["records"][0]["Id"]
+    status, body = client.call("PATCH", "/services/data/v59.0/composite/sobjects", body={
+        "records": [{"attributes": {"type": "CampaignMember"}, "id": member, "Status": "Responded"}]})
+    assert status == 200
+    assert body[0]["success"] is True
+    row = client.query(f"SELECT HasResponded, FirstRespondedDate FROM CampaignMember WHERE Id = '{member}'")
+    assert row["records"][0]["HasResponded"] is True
+    assert row["records"][0]["FirstRespondedDate"] == "2026-06-01"
