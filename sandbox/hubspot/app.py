@@ -239,8 +239,9 @@ def _list(app: HubSpotApp, portal: Portal, request: SandboxRequest, m: re.Match[
     more = len(rows) > limit
     rows = rows[:limit]
     results = []
+    getters = table.getters(props)
     for row in rows:
-        rec = table.record_json(row, props)
+        rec = table.record_json(row, props, getters)
         if history:
             _with_history(table, rec, row, history)
         if assoc:
@@ -337,7 +338,9 @@ def _search(app: HubSpotApp, portal: Portal, request: SandboxRequest, m: re.Matc
     body = _body(request)
     page = search(table, body, app.search_opts)
     props = _requested(table, [str(p) for p in body.get("properties") or []])
-    payload: dict[str, Any] = {"total": page.total, "results": [table.record_json(r, props) for r in page.rows]}
+    getters = table.getters(props)
+    payload: dict[str, Any] = {"total": page.total,
+                               "results": [table.record_json(r, props, getters) for r in page.rows]}
     if page.next_after is not None:
         payload["paging"] = {"next": {"after": page.next_after}}
     return SandboxResponse.json(200, payload, batch_size=len(page.rows))

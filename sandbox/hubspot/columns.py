@@ -17,16 +17,26 @@ import bisect
 import math
 from array import array
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 _NAN = float("nan")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=8192)
+def _day(days: int) -> str:
+    return (_EPOCH + timedelta(days=days)).strftime("%Y-%m-%d")
 
 
 def format_ms(ms: int) -> str:
     """Epoch milliseconds as HubSpot writes datetimes: ``2023-05-30T14:29:25.170Z``."""
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return f"{dt:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+    days, rest = divmod(ms, 86_400_000)
+    secs, milli = divmod(rest, 1000)
+    hours, secs = divmod(secs, 3600)
+    minutes, secs = divmod(secs, 60)
+    return f"{_day(days)}T{hours:02d}:{minutes:02d}:{secs:02d}.{milli:03d}Z"
 
 
 def parse_time(value: str) -> int | None:

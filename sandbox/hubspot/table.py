@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.hubspot.columns import Column, NumberColumn, TextColumn, TimeColumn, format_ms
 from sandbox.hubspot.schema import ObjectType, PropertyDef
 
 SEARCH_CACHE_SIZE = 8
+
+
+def _none(row: int) -> None:
+    return None
 
 
 def new_column(prop: PropertyDef, rows: int) -> Column:
@@ -114,8 +119,22 @@ class ObjectTable:
         return row
 
     # ---- wire shape
-    def record_json(self, row: int, properties: list[str]) -> dict[str, Any]:
-        props = {name: self.get(row, name) for name in properties if name in self.props}
+    def getters(self, properties: list[str]) -> list[tuple[str, Callable[[int], str | None]]]:
+        """(name, value-of-row) for each requested property that exists; read once per page."""
+        out: list[tuple[str, Callable[[int], str | None]]] = []
+        for name in properties:
+            if name not in self.props:
+                continue
+            if name == "hs_object_id":
+                out.append((name, self.id_of))
+            else:
+                col = self.columns.get(name)
+                out.append((name, col.get if col is not None else _none))
+        return out
+
+    def record_json(self, row: int, properties: list[str],
+                    getters: list[tuple[str, Callable[[int], str | None]]] | None = None) -> dict[str, Any]:
+        props = {name: get(row) for name, get in (getters if getters is not None else self.getters(properties))}
         created = self.typed(row, self.type.created_prop)
         updated = self.modified_ms(row)
         rec: dict[str, Any] = {
