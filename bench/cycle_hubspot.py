@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-TOKEN = "pat-na1-00000000-0000-4000-8000-0000000bench"
+TOKEN = "pat-na1-00000000-0000-4000-8000-0000000bench"  # noqa: S105  (the sandbox's own test token)
 SERVER = """
 import sys, time
 from sandbox import HubSpotSettings, RateLimits, Sandbox, SandboxConfig
