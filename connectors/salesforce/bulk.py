@@ -14,6 +14,8 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import requests
+
 from connectors.base import Outcome, Update, Value, WriteResult
 from connectors.http import Action, Caller, Verdict
 from connectors.salesforce.client import SalesforceClient
@@ -70,7 +72,7 @@ class Bulk:
                 params["locator"] = locator
             response = self.client.raw("salesforce.bulk2.results", "GET", f"jobs/query/{job_id}/results",
                                        params=params)
-            yield [rest_shape(row) for row in csv.DictReader(io.StringIO(response.text))]
+            yield [rest_shape(row) for row in csv.DictReader(io.StringIO(utf8(response)))]
             locator = response.headers.get("Sforce-Locator")
             if not locator or locator == "null":
                 return
@@ -90,10 +92,15 @@ class Bulk:
         self.client.restful("salesforce.bulk2.ingest", f"jobs/ingest/{job_id}", method="PATCH",
                             json={"state": "UploadComplete"})
         self._wait("ingest", job_id)
-        failed = self.client.raw("salesforce.bulk2.results", "GET", f"jobs/ingest/{job_id}/failedResults").text
-        done = self.client.raw("salesforce.bulk2.results", "GET",
-                               f"jobs/ingest/{job_id}/successfulResults").text
+        failed = utf8(self.client.raw("salesforce.bulk2.results", "GET", f"jobs/ingest/{job_id}/failedResults"))
+        done = utf8(self.client.raw("salesforce.bulk2.results", "GET",
+                                    f"jobs/ingest/{job_id}/successfulResults"))
         return ingest_results(updates, done, failed)
+
+
+def utf8(response: requests.Response) -> str:
+    """Bulk CSV is UTF-8; ``response.text`` would guess ISO-8859-1 for ``text/csv`` without a charset."""
+    return response.content.decode("utf-8-sig", "replace")
 
 
 def ingest_csv(updates: Sequence[Update], columns: Sequence[str], format_value: Any) -> str:

@@ -1,0 +1,104 @@
+"""The connector against the in-process sandbox org: JWT login, session expiry, Bulk API 2.0 both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from config import parse_tenant
+from connectors.base import Update
+from connectors.salesforce import SalesforceConnector
+from tests.contract.salesforce_env import CLIENT_ID, CLIENT_SECRET
+from tests.contract.salesforce_env import TENANT as CLIENT_TENANT
+
+sandbox = pytest.importorskip("sandbox")
+
+JWT_TENANT = CLIENT_TENANT.replace("""  client_secret: ${{CONTRACT_SF_SECRET}}""", """  username: jwt@contract.example
+  private_key: ${{CONTRACT_SF_KEY}}""")
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Any]:
+    box = sandbox.Sandbox(sandbox.SandboxConfig(seed=7)).start(port=0)
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def client_tenant(sb: Any, org_client: str) -> Any:
+    text = CLIENT_TENANT.format(url=sb.url).replace("${CONTRACT_SF_ID}", org_client)
+    text = text.replace("  daily_api_share: 0.5", "  daily_api_share: 0.5\n  bulk_threshold: 200")
+    return parse_tenant(text, env={"CONTRACT_SF_SECRET": CLIENT_SECRET})
+
+
+def records(conn: SalesforceConnector, stream: str, until: datetime) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for page in conn.pull(stream, None, until=until, full=True):
+        found.update({p.id: p for p in page.persons})
+        found.update({a.id: a for a in page.activities})
+        found.update({c.id: c for c in page.companies})
+    return found
+
+
+def test_jwt_login_against_the_sandbox(sb: Any) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    sb.add_salesforce_org(client_id="jwt-client", client_secret="unused-secret", leads=20, contacts=10, seed=5,
+                          private_key_pem=pem, username="jwt@contract.example")
+    tenant = parse_tenant(JWT_TENANT.format(url=sb.url), env={"CONTRACT_SF_ID": "jwt-client", "CONTRACT_SF_KEY": pem})
+    conn = SalesforceConnector(tenant)
+    result = conn.check()
+    assert result.ok, result.detail
+    assert sum(len(p.persons) for p in conn.pull("leads", None, until=now())) > 0
+    conn.close()
+
+
+def test_expired_session_is_refreshed_against_the_sandbox(sb: Any) -> None:
+    org = sb.add_salesforce_org(client_id="refresh-client", client_secret=CLIENT_SECRET, leads=30, contacts=10,
+                                seed=6)
+    conn = SalesforceConnector(client_tenant(sb, "refresh-client"))
+    first = [p.id for page in conn.pull("leads", None, until=now()) for p in page.persons]
+    sb.salesforce.expire_sessions(org)
+    again = [p.id for page in conn.pull("leads", None, until=now()) for p in page.persons]
+    assert again == first
+    assert conn.take_usage().calls["salesforce.oauth.token"] == 2
+    conn.close()
+
+
+def test_bulk_full_pull_matches_rest_and_push_bulk_writes(sb: Any) -> None:
+    sb.add_salesforce_org(client_id=CLIENT_ID + "-bulk", client_secret=CLIENT_SECRET, leads=400, contacts=100, seed=8)
+    tenant = client_tenant(sb, CLIENT_ID + "-bulk")
+    rest = SalesforceConnector(tenant)
+    bulk = SalesforceConnector(tenant, force_bulk=True, bulk_poll_s=0.01)
+    until = now()
+    for stream in bulk.streams():
+        assert records(bulk, stream, until) == records(rest, stream, until), stream
+    assert "salesforce.bulk2.query" in bulk.take_usage().calls
+
+    leads = [p for page in rest.pull("leads", None, until=now(), full=True) for p in page.persons
+             if not p.read_only and not p.deleted]
+    updates = [Update(p.id, "Lead", {"Fit_Score__c": 7, "MQL_Date__c": "2026-11-02", "Grade__c": "B"})
+               for p in leads[:250]]
+    updates[3] = Update(leads[3].id, "Lead", {"Grade__c": "Z"})
+    results = bulk.push_bulk(updates)          # 250 > bulk_threshold 200: one ingest job
+    assert "salesforce.bulk2.ingest" in bulk.take_usage().calls
+    assert [r.person_id for r in results] == [u.person_id for u in updates]
+    assert results[3].outcome == "dead"
+    assert results[3].code
+    assert {r.outcome for i, r in enumerate(results) if i != 3} == {"done"}
+    state = {p.id: p.crm_values for page in rest.pull("leads", None, until=now(), full=True) for p in page.persons}
+    assert state[leads[0].id]["Fit_Score__c"] == 7
+    assert state[leads[0].id]["MQL_Date__c"] == "2026-11-02"
+    rest.close()
+    bulk.close()
