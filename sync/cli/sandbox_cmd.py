@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from types import FrameType
 
 import click
 
@@ -51,6 +50,8 @@ def sandbox_command(host: str, port: int, seed: int, contacts: int, leads: int, 
     limits = parse_rate_limit(rate_limit)
     config = SandboxConfig(seed=seed, hubspot=HubSpotSettings(limits=limits, search_index_lag_s=index_lag),
                            host=host)
+    stop = threading.Event()       # handlers first: a signal right after the banner must still stop cleanly
+    previous = {s: signal.signal(s, lambda signum, frame: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
     sb = Sandbox(config)
     try:
         sb.start(port=port, host=host)
@@ -71,16 +72,6 @@ def sandbox_command(host: str, port: int, seed: int, contacts: int, leads: int, 
     lines += [f"Faults: {len(rules)} rule(s)" if rules else "Faults: none",
               f"Records: {sb.url}/ui/", "Stop with Ctrl-C or SIGTERM."]
     click.echo("\n".join(lines))
-    _serve_until_signal(sb)
-
-
-def _serve_until_signal(sb: Sandbox) -> None:
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         while not stop.wait(0.5):
             pass
