@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sandbox.salesforce import SalesforceApp
 from sandbox.wire import SandboxRequest
@@ -139,3 +141,18 @@ def test_member_status_update_marks_response(client: Client) -> None:
     row = client.query(f"SELECT HasResponded, FirstRespondedDate FROM CampaignMember WHERE Id = '{member}'")
     assert row["records"][0]["HasResponded"] is True
     assert row["records"][0]["FirstRespondedDate"] == "2026-06-01"
+
+
+_WHERE = ["Id", "Email", "Industry", "NumberOfEmployees", "SystemModstamp", "MQL_Date__c", "IsConverted",
+          "Owner.Name", "=", "!=", "<", ">=", "IN", "NOT", "LIKE", "AND", "OR", "(", ")", "'x%'", "null", "true",
+          "3", "2.5", "2024-01-01", "2024-01-01T00:00:00Z", "('a', null)", "'00Q'"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_WHERE), min_size=1, max_size=9))
+def test_any_where_clause_answers_200_or_400(client: Client, pieces: list[str]) -> None:
+    status, body = client.call("GET", "/services/data/v59.0/query",
+                               {"q": "SELECT Id FROM Lead WHERE " + " ".join(pieces)})
+    assert status in (200, 400)
+    if status == 400:
+        assert body[0]["errorCode"] in ("MALFORMED_QUERY", "INVALID_FIELD", "INVALID_QUERY_FILTER_OPERATOR")

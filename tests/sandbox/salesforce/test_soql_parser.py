@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sandbox.salesforce.soql import BoolOp, Compare, Literal, Not, SoqlError, parse
 
@@ -71,3 +73,19 @@ def test_bad_queries(text: str, code: str, fragment: str) -> None:
 def test_fractional_datetimes_are_a_switch() -> None:
     query = parse("SELECT Id FROM Lead WHERE SystemModstamp > 2024-01-03T23:52:01.123Z", fractional_datetimes=True)
     assert query.where.value.kind == "datetime"  # type: ignore[union-attr]
+
+
+_PIECES = ["SELECT", "Id", ",", "Email", "Account.Name", "FROM", "Lead", "WHERE", "AND", "OR", "NOT", "(", ")",
+           "=", "!=", "<", ">=", "IN", "LIKE", "'a'", "'b\\'c'", "null", "true", "2024-01-01",
+           "2024-01-01T00:00:00Z", "12", "ORDER", "BY", "DESC", "NULLS", "LAST", "LIMIT", "'", "\\", "%", "COUNT()"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_parser_fails_only_with_soql_errors(pieces: list[str]) -> None:
+    codes = set()
+    try:
+        parse(" ".join(pieces))
+    except SoqlError as exc:
+        codes.add(exc.code)
+    assert codes <= {"MALFORMED_QUERY"}
