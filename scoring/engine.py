@@ -16,6 +16,7 @@ from scoring.reason import (
     contributions_text,
     disqualified_basis,
     fast_track_basis,
+    fit_text,
     join_reason,
     kept_basis,
     thresholds_basis,
@@ -31,9 +32,9 @@ Row = tuple[datetime, int, Activity]
 def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activity], as_of: date,
              previous: Previous | None = None) -> Evaluation:
     """Score one person as of the start (00:00 UTC) of ``as_of``."""
-    fit_hits = [Contribution("fit", check.label, 1, check.points) for check in model.fit if check.test(fields)]
-    fit = _clamp(round_half_away(math.fsum([c.points for c in fit_hits])), model.fit_caps)
-    disqualifiers = [check.label for check in model.disqualify if check.test(fields)]
+    fit_checks = [check for check in model.fit if check.test(fields)]
+    fit = _clamp(round_half_away(math.fsum([check.points for check in fit_checks])), model.fit_caps)
+    disqualifiers = [check for check in model.disqualify if check.test(fields)]
 
     rows = _timeline(model, activities, as_of)
     engagement_hits, engagement_raw, fast_hits, fast_basis = _activities(model, rows)
@@ -48,7 +49,7 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
     basis = ""
     if disqualifiers:
         status, mql_at = "disqualified", first_mql
-        basis = disqualified_basis(disqualifiers)
+        basis = disqualified_basis([check.label for check in disqualifiers])
     elif fast_basis or mql_holds:
         status, mql_at = "mql", (first_mql if was_mql and first_mql else as_of)
         if fast_basis:
@@ -66,11 +67,11 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
     if disqualifiers:
         reason = join_reason((basis,), model.reason_max_length)
     else:
-        reason = join_reason((basis, contributions_text("Fit", fit, fit_hits),
+        reason = join_reason((basis, fit_text(fit, fit_checks),
                               contributions_text("Engagement", engagement, engagement_hits)),
                              model.reason_max_length)
-    breakdown = (*fit_hits, *engagement_hits,
-                 *(Contribution("disqualify", label, 1, 0.0) for label in disqualifiers), *fast_hits)
+    breakdown = (*[check.contribution for check in fit_checks], *engagement_hits,
+                 *[check.contribution for check in disqualifiers], *fast_hits)
     return Evaluation(fit, engagement, score, grade, status, mql_at, reason, breakdown, kept)
 
 

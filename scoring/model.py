@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from config.models import Scoring, Thresholds
 from scoring.predicates import Predicate, compile_condition
+from scoring.records import Contribution, text_points
 
 DEFAULT_REASON_MAX_LENGTH = 1000
 
@@ -23,12 +24,16 @@ class FitCheck:
     label: str
     test: Predicate
     points: float
+    contribution: Contribution      # built once: a fit rule always contributes the same
+    piece: str                      # its part of the reason, e.g. "Senior title +15"
+    rank: int                       # its place in the reason: largest points first, ties in file order
 
 
 @dataclass(frozen=True, slots=True)
 class DisqualifyCheck:
     label: str
     test: Predicate
+    contribution: Contribution
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +104,10 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
     return Model(
         version=scoring.fingerprint(),
         scoring=scoring,
-        fit=tuple(FitCheck(rule.label, compile_condition(rule.when), rule.points) for rule in scoring.fit),
-        disqualify=tuple(DisqualifyCheck(rule.label, compile_condition(rule.when)) for rule in scoring.disqualify),
+        fit=_fit_checks(scoring),
+        disqualify=tuple(DisqualifyCheck(rule.label, compile_condition(rule.when),
+                                         Contribution("disqualify", rule.label, 1, 0.0))
+                         for rule in scoring.disqualify),
         engagement=engagement,
         fast_track=fast_track,
         by_type=_by_type(scoring, engagement, fast_track),
@@ -112,6 +119,15 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
         engagement_caps=_whole(scoring.caps.engagement),
         reason_max_length=reason_max_length,
     )
+
+
+def _fit_checks(scoring: Scoring) -> tuple[FitCheck, ...]:
+    order = sorted(range(len(scoring.fit)), key=lambda i: -scoring.fit[i].points)
+    rank = {index: place for place, index in enumerate(order)}
+    return tuple(FitCheck(rule.label, compile_condition(rule.when), rule.points,
+                          Contribution("fit", rule.label, 1, rule.points), f"{rule.label} {text_points(rule.points)}",
+                          rank[i])
+                 for i, rule in enumerate(scoring.fit))
 
 
 def _by_type(scoring: Scoring, engagement: tuple[EngagementCheck, ...], fast_track: tuple[FastTrackCheck, ...],

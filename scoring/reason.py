@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from scoring.model import Limits
+from scoring.model import FitCheck, Limits
 from scoring.records import Contribution, text_points
 
 ELLIPSIS = "\u2026"
@@ -56,6 +56,15 @@ def contributions_text(heading: str, total: int, contributions: Sequence[Contrib
     return f"{heading} {total}: {', '.join(parts)}."
 
 
+def fit_text(total: int, checks: Sequence[FitCheck]) -> str:
+    """The fit section from the matching fit rules (pieces and order prepared by ``compile_model``)."""
+    if not checks:
+        return ""
+    if len(checks) > 1:
+        checks = sorted(checks, key=_rank)
+    return f"Fit {total}: {', '.join([check.piece for check in checks])}."
+
+
 def join_reason(parts: Sequence[str], max_length: int) -> str:
     """Non-empty parts joined by spaces, cut to ``max_length`` characters with an ellipsis."""
     text = " ".join(part for part in parts if part)
@@ -67,6 +76,10 @@ def join_reason(parts: Sequence[str], max_length: int) -> str:
 def plain_number(value: float) -> str:
     """``20`` for 20.0, ``7.5`` for 7.5."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _rank(check: FitCheck) -> int:
+    return check.rank
 
 
 def _minus_points(contribution: Contribution) -> float:
