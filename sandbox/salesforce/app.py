@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sandbox.salesforce import bulk, seed, soql
+from sandbox.salesforce import bulk, soql
+from sandbox.salesforce import seed as datagen
 from sandbox.salesforce.auth import Session, issue_token, public_key_of
 from sandbox.salesforce.ids import IdCodec, to_base62
 from sandbox.salesforce.org import Cursor, Org
@@ -65,6 +66,14 @@ class SalesforceApp:
                 daily_api_limit: int = 15000, session_ttl_calls: int | None = None,
                 private_key_pem: str | bytes | None = None, username: str | None = None,
                 activities_per_person: float = 4.0) -> str:
+        """Create an org with seeded data; returns its org id (``00D...``).
+
+        ``daily_api_limit`` is the org's DailyApiRequests (403 REQUEST_LIMIT_EXCEEDED beyond it);
+        ``session_ttl_calls`` makes every token INVALID_SESSION_ID after that many calls; with
+        ``private_key_pem`` (or a public key PEM) JWT bearer assertions must be RS256-signed by it, and
+        ``username`` must then be their ``sub``. ``activities_per_person`` is the mean number of campaign
+        memberships, tasks and events per lead or contact.
+        """
         with self._lock:
             if any(o.client_id == client_id for o in self._orgs.values()):
                 raise ValueError(f"an org with client id {client_id!r} exists already")
@@ -72,7 +81,7 @@ class SalesforceApp:
             org_id = codec.make("Organization", 0)
             org = Org(org_id, codec, client_id, client_secret, daily_api_limit, session_ttl_calls,
                       public_key_of(private_key_pem) if private_key_pem else None, username, random.Random(seed))
-            seed_module_populate(org, leads=leads, contacts=contacts, now=self._now(),
+            datagen.populate(org, leads=leads, contacts=contacts, now=self._now(),
                                  activities_per_person=activities_per_person)
             self._orgs[org_id] = org
             return org_id
@@ -83,6 +92,7 @@ class SalesforceApp:
             self._sessions.clear()
 
     def records(self, org_id: str, sobject: str, include_deleted: bool = True) -> list[dict[str, Any]]:
+        """Every record of one object, all fields, as the REST API renders them (deleted ones included)."""
         with self._lock:
             org = self._orgs[org_id]
             fields = ", ".join(SCHEMA[sobject].fields)
@@ -104,7 +114,7 @@ class SalesforceApp:
     def advance_activity(self, org_id: str, n: int, now: datetime | None = None) -> dict[str, int]:
         with self._lock:
             moment = epoch_seconds(now) if now is not None else self._now()
-            return seed.advance(self._orgs[org_id], n, moment)
+            return datagen.advance(self._orgs[org_id], n, moment)
 
     def expire_sessions(self, org_id: str) -> None:
         with self._lock:
@@ -375,10 +385,6 @@ class SalesforceApp:
                 "successfulResults", "failedResults", "unprocessedrecords"):
             return bulk.ingest_results(job, parts[2])
         return _errors(404, "NOT_FOUND", "The requested resource does not exist")
-
-
-def seed_module_populate(org: Org, **kw: Any) -> None:
-    seed.populate(org, **kw)
 
 
 def _batch_size(options: str) -> int:
