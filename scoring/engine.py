@@ -25,8 +25,8 @@ from scoring.records import Activity, Contribution, Evaluation, Previous, round_
 
 _AT = itemgetter(0)
 
-# One activity in play: (at as an aware datetime, age in days, the activity).
-Row = tuple[datetime, int, Activity]
+# One activity in play: (at in UTC, age in days, type, attributes).
+Row = tuple[datetime, int, str, Mapping[str, Any]]
 
 
 def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activity], as_of: date,
@@ -106,7 +106,7 @@ def _timeline(model: Model, activities: Sequence[Activity], as_of: date) -> list
             age = 0
         elif window is not None and age > window:
             continue
-        rows.append((at, age, activity))
+        rows.append((at, age, kind, activity.attributes))
     if len(rows) > 1:
         rows.sort(key=_AT, reverse=True)     # stable: equal timestamps keep input order
     return rows
@@ -123,9 +123,8 @@ def _activities(model: Model, rows: list[Row]) -> tuple[list[Contribution], floa
     fast_counts = [0] * len(model.fast_track)
     fast_latest: list[datetime | None] = [None] * len(model.fast_track)
     by_type = model.by_type
-    for at, age, activity in rows:
-        engagement_checks, fast_checks = by_type[activity.type]
-        attributes = activity.attributes
+    for at, age, kind, attributes in rows:
+        engagement_checks, fast_checks = by_type[kind]
         for index, limit, test, points, half_life in engagement_checks:
             got = counted[index]
             if got is not None and len(got) >= limit:
