@@ -30,6 +30,7 @@ class Stub:
     log: list[tuple[str, str, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    cap: int = 10_000                       # search refuses `after` >= cap (HubSpot: 10,000)
 
     def add(self, object_type: str, rid: str, modified_ms: int, archived_ms: int | None = None,
             **props: Any) -> None:
@@ -68,7 +69,7 @@ class Stub:
 
     def _search(self, object_type: str, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         after = int(body.get("after") or 0)
-        if after >= 10_000:
+        if after >= self.cap:
             return 400, {"status": "error", "message": "There was a problem with the request."}, {}
         rows = [r for r in self.objects.get(object_type, {}).values()
                 if not r["archived"] and all(_match(r, f) for g in body.get("filterGroups") or [{}]

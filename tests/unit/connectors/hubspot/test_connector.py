@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from connectors.base import AuthError, Page, Unreachable, Update
-from connectors.hubspot import HubSpotConnector
+from connectors.hubspot import HubSpotConnector, pull
 from tests.unit.connectors.hubspot.conftest import FakeClock, make_tenant
 from tests.unit.connectors.hubspot.stub import Stub
 
@@ -60,14 +60,21 @@ def test_full_then_incremental_contacts(stub: Stub, connector: HubSpotConnector)
     assert len(stub.log) == 1
 
 
-def test_search_reanchors_before_10k_and_pages_a_crowded_timestamp(stub: Stub, connector: HubSpotConnector) -> None:
-    for i in range(1, 10_301):                       # 10,300 contacts at one timestamp
+def test_search_reanchors_before_the_cap_and_pages_a_crowded_timestamp(
+        stub: Stub, connector: HubSpotConnector, monkeypatch: pytest.MonkeyPatch) -> None:
+    # HubSpot's cap is 10,000; the same logic at a cap of 1,000 keeps the test fast
+    monkeypatch.setattr(pull, "SEARCH_CAP", 1_000)
+    stub.cap = 1_000
+    for i in range(1, 501):                          # spread: needs re-anchoring
+        stub.add("contacts", str(i), T0 - 2000 + i // 3)
+    for i in range(1001, 2301):                      # 1,300 contacts at one timestamp: crowd mode
         stub.add("contacts", str(i), T0)
     for i in range(20_001, 20_011):
         stub.add("contacts", str(i), T0 + 5)
-    pages = drain(connector, "contacts", {"ts": T0 - 10, "ids": []})
+    pages = drain(connector, "contacts", {"ts": T0 - 5000, "ids": []})
     got = ids(pages)
-    assert len(got) == len(set(got)) == 10_310
+    assert len(got) == len(set(got)) == 500 + 1300 + 10
+    assert any(p.cursor.get("crowd") for p in pages)
     assert not any(status == 400 for _, _, status in stub.log)
     stamps = [(p.cursor["ts"], p.cursor.get("crowd") or "") for p in pages]
     assert [s[0] for s in stamps] == sorted(s[0] for s in stamps)
