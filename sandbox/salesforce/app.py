@@ -229,7 +229,8 @@ class SalesforceApp:
             return _errors(400, "MALFORMED_QUERY", "A query string has to be specified")
         try:
             parsed = soql.parse(text, fractional_datetimes=self.fractional_datetimes)
-            compiled = CompiledQuery(org, parsed, include_deleted=include_deleted, version=version)
+            compiled = CompiledQuery(org, parsed, include_deleted=include_deleted, version=version,
+                                     now=self._now())
         except soql.SoqlError as exc:
             return _errors(400, exc.code, exc.message)
         if parsed.count_only:

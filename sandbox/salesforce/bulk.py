@@ -72,7 +72,8 @@ def create_query_job(org: Org, body: Any, version: str, now: int, polls: int,
         raise BulkError(400, "INVALIDJOB", "InvalidJob : operation must be query or queryAll and query is required")
     try:
         parsed = soql.parse(str(body["query"]), fractional_datetimes=fractional)
-        compiled = CompiledQuery(org, parsed, include_deleted=body["operation"] == "queryAll", version=version)
+        compiled = CompiledQuery(org, parsed, include_deleted=body["operation"] == "queryAll", version=version,
+                                 now=now)
     except soql.SoqlError as exc:
         raise BulkError(400, "API_ERROR" if exc.code == "MALFORMED_QUERY" else exc.code, exc.message) from None
     if parsed.count_only:

@@ -8,7 +8,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sandbox.salesforce.ids import ref_row, ref_type
 from sandbox.salesforce.org import Org
@@ -82,6 +82,8 @@ def _literal_value(org: Org, resolved: Resolved, literal: Literal) -> Any:
     field = resolved.field
     if literal.kind == "null":
         return None
+    if literal.kind == "relative":
+        raise SoqlError("MALFORMED_QUERY", "relative date literals are allowed only with = != < <= > >=")
     name, storage = ".".join(resolved.path), field.storage
     expected = {"datetime": "datetime", "date": "date"}.get(field.type)
     if expected is None:
@@ -125,16 +127,49 @@ def _like(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
 
 
-def compile_condition(org: Org, sobject: SObject, cond: Cond) -> Predicate:
+def compile_condition(org: Org, sobject: SObject, cond: Cond, now: int = 0) -> Predicate:
     if isinstance(cond, BoolOp):
-        parts = [compile_condition(org, sobject, p) for p in cond.parts]
+        parts = [compile_condition(org, sobject, p, now) for p in cond.parts]
         if cond.op == "AND":
             return lambda row: all(p(row) for p in parts)
         return lambda row: any(p(row) for p in parts)
     if isinstance(cond, Not):
-        inner = compile_condition(org, sobject, cond.part)
+        inner = compile_condition(org, sobject, cond.part, now)
         return lambda row: not inner(row)
+    if isinstance(cond.value, Literal) and cond.value.kind == "relative":
+        return _compile_relative(org, sobject, cond, now)
     return _compile_compare(org, sobject, cond)
+
+
+def relative_range(word: str, days: int, now: int) -> tuple[int, int]:
+    """[first, last] second of a relative date literal (TODAY, LAST_N_DAYS:n...), in UTC."""
+    today = now // 86400 * 86400
+    first, last = {
+        "TODAY": (today, today), "YESTERDAY": (today - 86400, today - 86400),
+        "TOMORROW": (today + 86400, today + 86400), "LAST_N_DAYS": (today - days * 86400, today),
+        "NEXT_N_DAYS": (today + 86400, today + days * 86400), "N_DAYS_AGO": (today - days * 86400,) * 2,
+    }[word]
+    return first, last + 86399
+
+
+def _compile_relative(org: Org, sobject: SObject, cond: Compare, now: int) -> Predicate:
+    resolved = resolve(org, sobject, cond.field)
+    assert isinstance(cond.value, Literal)
+    word, days = cast(tuple[str, int], cond.value.value)
+    if resolved.field.type not in ("date", "datetime") or cond.op in ("LIKE", "IN", "NOT IN"):
+        raise SoqlError("INVALID_FIELD", f"{word} can only be compared with date and dateTime fields, not "
+                                         f"'{'.'.join(resolved.path)}' with {cond.op}")
+    first, last = relative_range(word, days, now)
+    if resolved.field.type == "date":
+        first, last = first // 86400, last // 86400
+    get = resolved.getter
+    tests: dict[str, Callable[[Any], bool]] = {
+        "=": lambda v: first <= v <= last, "<": lambda v: v < first, "<=": lambda v: v <= last,
+        ">": lambda v: v > last, ">=": lambda v: v >= first}
+    if cond.op == "!=":
+        return lambda row: (v := get(row)) is None or not first <= v <= last
+    test = tests[cond.op]
+    return lambda row: (v := get(row)) is not None and test(v)
 
 
 def _compile_compare(org: Org, sobject: SObject, cond: Compare) -> Predicate:
@@ -185,7 +220,7 @@ def _order_key(resolved: Resolved, descending: bool, nulls_last: bool) -> Callab
 class CompiledQuery:
     """A query resolved against one org: its matching rows and how to render one of them."""
 
-    def __init__(self, org: Org, query: Query, *, include_deleted: bool, version: str) -> None:
+    def __init__(self, org: Org, query: Query, *, include_deleted: bool, version: str, now: int = 0) -> None:
         sobject = SCHEMA.get(query.sobject)
         if sobject is None:
             lowered = query.sobject.lower()
@@ -201,7 +236,7 @@ class CompiledQuery:
             raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {_MAX_OFFSET}")
         self.columns = [resolve(org, sobject, ref) for ref in query.fields]
         self.count_only = query.count_only
-        predicate = compile_condition(org, sobject, query.where) if query.where is not None else None
+        predicate = compile_condition(org, sobject, query.where, now) if query.where is not None else None
         orders = [(resolve(org, sobject, o.field), o) for o in query.order]
         self.rows = self._rows(include_deleted, predicate, orders)
 

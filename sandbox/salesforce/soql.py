@@ -22,7 +22,7 @@ class SoqlError(Exception):
 
 @dataclass(frozen=True)
 class Literal:
-    kind: str                  # string number bool null datetime date
+    kind: str                  # string number bool null datetime date relative
     value: object
     pos: int = 0
 
@@ -80,6 +80,7 @@ class Query:
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<string>'(?:[^'\\]|\\.)*')
+  | (?P<relative>(?i:(?:LAST_N_DAYS|NEXT_N_DAYS|N_DAYS_AGO):\d+|TODAY|YESTERDAY|TOMORROW)(?![A-Za-z0-9_.:]))
   | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))
   | (?P<date>\d{4}-\d{2}-\d{2})
   | (?P<number>[+-]?\d+(?:\.\d+)?)
@@ -314,6 +315,9 @@ class _Parser:
             return Literal("datetime", token.text, token.pos)
         if token.kind == "date" and DATE_LITERAL.fullmatch(token.text):
             return Literal("date", token.text, token.pos)
+        if token.kind == "relative":
+            word, _, days = token.text.upper().partition(":")
+            return Literal("relative", (word, int(days or 0)), token.pos)
         if token.upper in ("TRUE", "FALSE"):
             return Literal("bool", token.upper == "TRUE", token.pos)
         if token.upper == "NULL":

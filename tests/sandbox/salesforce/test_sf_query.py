@@ -156,3 +156,16 @@ def test_any_where_clause_answers_200_or_400(client: Client, pieces: list[str]) 
     assert status in (200, 400)
     if status == 400:
         assert body[0]["errorCode"] in ("MALFORMED_QUERY", "INVALID_FIELD", "INVALID_QUERY_FILTER_OPERATOR")
+
+
+def test_relative_date_literals(client: Client) -> None:
+    tasks = _all(client, "Task", "Id, ActivityDate, CreatedDate")   # the clock stands at 2026-06-01 12:00 UTC
+    last_30 = sum("2026-05-02" <= t["ActivityDate"] <= "2026-06-01" for t in tasks)
+    assert client.query("SELECT COUNT() FROM Task WHERE ActivityDate = LAST_N_DAYS:30")["totalSize"] == last_30
+    older = sum(t["CreatedDate"] < "2026-05-02" for t in tasks)
+    assert client.query("SELECT COUNT() FROM Task WHERE CreatedDate < LAST_N_DAYS:30")["totalSize"] == older
+    assert client.query("SELECT COUNT() FROM Task WHERE CreatedDate > TODAY")["totalSize"] == 0
+    status, body = client.call("GET", "/services/data/v59.0/query",
+                               {"q": "SELECT Id FROM Task WHERE Subject = TODAY"})
+    assert status == 400
+    assert body[0]["errorCode"] == "INVALID_FIELD"

@@ -89,3 +89,8 @@ def test_parser_fails_only_with_soql_errors(pieces: list[str]) -> None:
     except SoqlError as exc:
         codes.add(exc.code)
     assert codes <= {"MALFORMED_QUERY"}
+
+
+def test_relative_date_literals_parse() -> None:
+    query = parse("SELECT Id FROM Task WHERE ActivityDate = last_n_days:30 OR CreatedDate = TODAY")
+    assert [p.value.value for p in query.where.parts] == [("LAST_N_DAYS", 30), ("TODAY", 0)]  # type: ignore[union-attr]
