@@ -166,7 +166,8 @@ class HubSpotBudget:
         remaining = _number(header(headers, "X-HubSpot-RateLimit-Remaining"))
         interval_ms = _number(header(headers, "X-HubSpot-RateLimit-Interval-Milliseconds"))
         interval = (interval_ms or HUBSPOT_WINDOW_S * 1000) / 1000
-        if remaining is not None and remaining <= 0:
+        if remaining is not None and remaining <= 0 and len(self._calls) < self.per_10s:
+            # someone else spends this token too: our own window cannot tell when a slot frees up
             self._blocked_until = max(self._blocked_until, now + interval)
         secondly = _number(header(headers, "X-HubSpot-RateLimit-Secondly-Remaining"))
         if secondly is not None and secondly <= 0:
