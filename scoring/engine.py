@@ -42,28 +42,8 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
     score = fit + engagement
     grade = _grade(model, fit)
 
-    was_mql = previous is not None and (previous.status == "mql" or previous.mql_at is not None)
-    first_mql = previous.mql_at if previous is not None else None
-    mql_holds = model.mql is not None and model.mql.hold(fit, engagement, score)
-    kept = False
-    basis = ""
-    if disqualifiers:
-        status, mql_at = "disqualified", first_mql
-        basis = disqualified_basis([check.label for check in disqualifiers])
-    elif fast_basis or mql_holds:
-        status, mql_at = "mql", (first_mql if was_mql and first_mql else as_of)
-        if fast_basis:
-            basis = fast_basis
-        elif model.mql is not None:
-            basis = thresholds_basis(model.mql, fit, engagement, score)
-    elif was_mql:
-        status, mql_at, kept = "mql", first_mql or as_of, True
-        basis = kept_basis(mql_at)
-    elif model.engaged is not None and model.engaged.hold(fit, engagement, score):
-        status, mql_at = "engaged", None
-    else:
-        status, mql_at = "lead", None
-
+    status, mql_at, kept, basis = _status(model, as_of, previous, [c.label for c in disqualifiers], fast_basis,
+                                          fit, engagement, score)
     if disqualifiers:
         reason = join_reason((basis,), model.reason_max_length)
     else:
@@ -73,6 +53,27 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
     breakdown = (*[check.contribution for check in fit_checks], *engagement_hits,
                  *[check.contribution for check in disqualifiers], *fast_hits)
     return Evaluation(fit, engagement, score, grade, status, mql_at, reason, breakdown, kept)
+
+
+def _status(model: Model, as_of: date, previous: Previous | None, disqualifiers: list[str], fast_basis: str,
+            fit: int, engagement: int, score: int) -> tuple[str, date | None, bool, str]:
+    """(status, mql_at, kept by stickiness, basis of the reason): the first of disqualified, mql (fast-track,
+    thresholds, or sticky), engaged, lead. A person was MQL when the previous state says so or has an
+    mql_at; disqualification keeps that date as history."""
+    was_mql = previous is not None and (previous.status == "mql" or previous.mql_at is not None)
+    first_mql = previous.mql_at if previous is not None else None
+    if disqualifiers:
+        return "disqualified", first_mql, False, disqualified_basis(disqualifiers)
+    mql_at = first_mql if was_mql and first_mql else as_of
+    if fast_basis:
+        return "mql", mql_at, False, fast_basis
+    if model.mql is not None and model.mql.hold(fit, engagement, score):
+        return "mql", mql_at, False, thresholds_basis(model.mql, fit, engagement, score)
+    if was_mql:
+        return "mql", mql_at, True, kept_basis(mql_at)
+    if model.engaged is not None and model.engaged.hold(fit, engagement, score):
+        return "engaged", None, False, ""
+    return "lead", None, False, ""
 
 
 def _timeline(model: Model, activities: Sequence[Activity], as_of: date) -> list[Row]:
