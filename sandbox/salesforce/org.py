@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ MAX_CURSORS = 50
 @dataclass
 class Cursor:
     sobject: str
-    rows: list[int]
+    rows: Sequence[int]
     render: Any                      # callable(row) -> dict, from query.CompiledQuery
     batch_size: int
     version: str

@@ -6,7 +6,8 @@ import csv
 import io
 import operator
 import re
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -241,7 +242,7 @@ class CompiledQuery:
         self.rows = self._rows(include_deleted, predicate, orders)
 
     def _rows(self, include_deleted: bool, predicate: Predicate | None,
-              orders: list[tuple[Resolved, Any]]) -> list[int]:
+              orders: list[tuple[Resolved, Any]]) -> array[int]:
         table = self.org.tables[self.sobject.name]
         deleted = table.columns["IsDeleted"].data
         rows = [r for r in range(table.size)
@@ -250,7 +251,7 @@ class CompiledQuery:
             rows.sort(key=_order_key(resolved, order.descending, order.nulls_last), reverse=order.descending)
         start = self.query.offset or 0
         end = None if self.query.limit is None else start + self.query.limit
-        return rows[start:end]
+        return array("q", rows[start:end])     # 8 bytes a row: open cursors stay small
 
     def render(self, row: int) -> dict[str, Any]:
         codec, version = self.org.codec, self.version
@@ -275,7 +276,7 @@ class CompiledQuery:
     def csv_header(self) -> list[str]:
         return [".".join(c.path) for c in self.columns]
 
-    def csv_rows(self, rows: list[int]) -> str:
+    def csv_rows(self, rows: Sequence[int]) -> str:
         out = io.StringIO()
         writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
         writer.writerow(self.csv_header())
