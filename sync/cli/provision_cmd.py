@@ -7,22 +7,24 @@ import sys
 
 import click
 
+from config import ConfigError, Tenant, config_dir, load_tenants
 from connectors.base import ConnectorError, ProvisionItem
 from connectors.registry import create_connector
 from sync.cli.app import cli
-from sync.cli.options import EXIT_FAILED, EXIT_OK, config_option, json_option, load_one
 
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 PROBLEMS = frozenset({"missing", "wrong", "not_updateable"})
 
 
 @cli.command()
 @click.option("--tenant", "tenant_name", required=True, metavar="T", help="The tenant to provision.")
 @click.option("--check", is_flag=True, help="Only check; create nothing.")
-@config_option
-@json_option
+@click.option("--config", "config_path", metavar="DIR", envvar="CRMSYNC_CONFIG", default=None,
+              help="Folder of tenant files (env CRMSYNC_CONFIG, default ./config/tenants).")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def provision(tenant_name: str, check: bool, config_path: str | None, as_json: bool) -> None:
     """Create (HubSpot) or check (Salesforce) the write-back fields; exit 1 when one is missing."""
-    tenant = load_one(config_path, tenant_name)
+    tenant = _tenant(config_path, tenant_name)
     try:
         connector = create_connector(tenant)
         try:
@@ -42,6 +44,22 @@ def provision(tenant_name: str, check: bool, config_path: str | None, as_json: b
                    f"(see the detail column); crmsync will not write {'them' if len(problems) != 1 else 'it'} "
                    "until fixed.", err=True)
     sys.exit(EXIT_FAILED if problems else EXIT_OK)
+
+
+def _tenant(config_path: str | None, name: str) -> Tenant:
+    folder = config_dir(config_path)
+    try:
+        tenants = load_tenants(folder)
+    except ConfigError as error:
+        for issue in error.issues:
+            click.echo(str(issue), err=True)
+        sys.exit(EXIT_INVALID)
+    for tenant in tenants:
+        if tenant.tenant == name:
+            return tenant
+    known = ", ".join(t.tenant for t in tenants) or "none"
+    click.echo(f"unknown tenant {name!r} in {folder}; known tenants: {known}", err=True)
+    sys.exit(EXIT_INVALID)
 
 
 def _as_dict(item: ProvisionItem) -> dict[str, str]:

@@ -53,3 +53,11 @@ def test_provision_auth_failure_exits_1_without_the_token(stub: Stub, tmp_path: 
     assert result.exit_code == 1
     assert "INVALID_AUTHENTICATION" in result.output
     assert "pat-na1-not-the-right-one" not in result.output
+
+
+def test_provision_unknown_tenant_names_the_known_ones(stub: Stub, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tenants", stub.url)
+    result = CliRunner().invoke(cli, ["provision", "--tenant", "nope", "--config", str(config)],
+                                env={"HS_TOKEN": TOKEN})
+    assert result.exit_code == 2
+    assert "known tenants: acme" in result.output
