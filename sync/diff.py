@@ -32,6 +32,8 @@ _COUNTED = (
 
 def jsonable(value: Any) -> Any:
     """``value`` with datetimes as ISO text, decimals as floats, tuples as lists (for JSON columns)."""
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, datetime):
         return as_utc(value).isoformat()
     if isinstance(value, date):
@@ -45,9 +47,20 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot hash a {type(value).__name__}")
+
+
 def digest(value: Any) -> str:
     """A 32-hex-digit hash of a JSON-able value, independent of key order."""
-    blob = orjson.dumps(jsonable(value), option=orjson.OPT_SORT_KEYS)
+    blob = orjson.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+                        | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z)
     return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 

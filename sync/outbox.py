@@ -141,9 +141,10 @@ class Outbox:
         return len(applied), len(gone)
 
     def record(self, items: Sequence[OutboxItem], results: Sequence[WriteResult], now: datetime) -> DrainCounts:
-        """Store each pushed item's outcome; results come one per item, in order."""
+        """Store each pushed item's outcome (one transaction); results come one per item, in order."""
         counts = DrainCounts()
         by_person = {r.person_id: r for r in results}
+        done: dict[int, list[str]] = {}
         with self.store.engine.begin() as conn:
             for index, item in enumerate(items):
                 result = results[index] if index < len(results) and results[index].person_id == item.person_id \
@@ -151,17 +152,20 @@ class Outbox:
                 if result is None:
                     result = WriteResult(item.person_id, "retry", code="NO_RESULT",
                                          message="the connector returned no result for this record")
-                self._record_one(conn, item, result, now, counts)
+                if result.outcome == "done":
+                    counts.done += 1
+                    done.setdefault(item.attempts + 1, []).append(item.key)
+                else:
+                    self._record_failure(conn, item, result, now, counts)
+            for attempts, keys in done.items():
+                self._set(conn, keys, state="done", attempts=attempts, code=None, message=None, updated_at=now)
         return counts
 
-    def _record_one(self, conn: sa.Connection, item: OutboxItem, result: WriteResult, now: datetime,
-                    counts: DrainCounts) -> None:
+    def _record_failure(self, conn: sa.Connection, item: OutboxItem, result: WriteResult, now: datetime,
+                        counts: DrainCounts) -> None:
         message = _short(result.message, result.fields)
         attempts = item.attempts + 1
-        if result.outcome == "done":
-            counts.done += 1
-            self._set(conn, [item.key], state="done", attempts=attempts, code=None, message=None, updated_at=now)
-        elif result.outcome == "retry" and attempts < MAX_ATTEMPTS:
+        if result.outcome == "retry" and attempts < MAX_ATTEMPTS:
             counts.retry += 1
             self._set(conn, [item.key], state="retry", attempts=attempts, code=result.code, message=message,
                       next_attempt_at=now + backoff(attempts), updated_at=now)
