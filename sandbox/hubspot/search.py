@@ -184,8 +184,11 @@ def _matching_rows(table: ObjectTable, groups: list[list[Filter]], sorts: list[t
 def _evaluate(table: ObjectTable, groups: list[list[Filter]], sorts: list[tuple[str, bool]], query: str,
               options: SearchOptions, now_ms: int) -> tuple[list[int], bool]:
     archived = table.archived
-    preds = [_group_predicate(table, g) for g in groups]
     candidates, ordered_by = _candidates(table, groups)
+    if ordered_by is not None and all(f.prop == ordered_by and f.op in _RANGE_OPS for f in groups[0]):
+        preds = []        # the index range already satisfies every filter
+    else:
+        preds = [_group_predicate(table, g) for g in groups]
     if query:
         preds = preds or [lambda r: True]
         qp = _query_predicate(table, query)
