@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision = ${repr(up_revision)}
