@@ -36,6 +36,7 @@ log = structlog.get_logger()
 
 CURSOR_LAG = timedelta(seconds=60)
 SCORE_CHUNK = 500
+PLAN_CHUNK = 2000
 RETRY_PASSES = 3            # push passes within one cycle for records the CRM asked to retry
 
 Status = Literal["ok", "failed", "stopped", "skipped"]
@@ -195,16 +196,20 @@ class _Cycle:
 
     # ------------------------------------------------------------------ score
     def score(self) -> None:
-        due = self.ts.due_persons(self.model.version, self.as_of)
-        log.info("scoring", due=len(due))
         transitions: Counter[str] = Counter()
-        for part in chunks(due, SCORE_CHUNK):
+        after: str | None = None
+        while True:
             self.checkpoint()
+            part = self.ts.due_persons(self.model.version, self.as_of, after=after, limit=SCORE_CHUNK)
+            if not part:
+                break
+            after = part[-1].id
             rows = self.evaluate_chunk(part, transitions)
             self.ts.save_scores(rows)
             self.summary.scored += len(rows)
             self.crash.reach("scored")
         self.summary.status_changes = dict(sorted(transitions.items()))
+        log.info("scored", persons=self.summary.scored)
 
     def evaluate_chunk(self, part: Sequence[DuePerson], transitions: Counter[str]) -> list[dict[str, Any]]:
         acts = self.ts.activities_for([p.id for p in part])
@@ -232,28 +237,35 @@ class _Cycle:
 
     # ------------------------------------------------------------------ plan
     def plan(self) -> None:
-        self.checkpoint()
         blocked = self.outbox.dead_blocked()
-        intents = []
-        inputs = self.ts.plan_inputs()
-        for person in inputs:
-            if (person.id, person.input_hash, person.score["model_version"]) in blocked:
+        after: str | None = None
+        intents_total = 0
+        while True:
+            self.checkpoint()
+            inputs = self.ts.plan_inputs(after=after, limit=PLAN_CHUNK)
+            if not inputs:
+                break
+            after = inputs[-1].id
+            intents = []
+            for person in inputs:
+                if (person.id, person.input_hash, person.score["model_version"]) in blocked:
+                    continue
+                values = plan_writes(self.tenant.write_back, person.object_type, person.score, person.crm_values,
+                                     person.fields)
+                if values:
+                    intents.append(Intent(person.id, person.object_type, values, person.input_hash,
+                                          str(person.score["model_version"]), person.modified_at.isoformat()))
+            intents_total += len(intents)
+            if self.tenant.write_back.dry_run:
                 continue
-            values = plan_writes(self.tenant.write_back, person.object_type, person.score, person.crm_values,
-                                 person.fields)
-            if values:
-                intents.append(Intent(person.id, person.object_type, values, person.input_hash,
-                                      str(person.score["model_version"]), person.modified_at.isoformat()))
+            with self.ts.engine.begin() as conn:
+                self.summary.writes["planned"] += self.outbox.enqueue(conn, intents, self.summary.run_id, self.now)
+                self.ts.clear_replan(conn, [p.id for p in inputs])
+            self.crash.reach("planned")
         if self.tenant.write_back.dry_run:
-            self.summary.writes["planned"] = len(intents)
-            log.info("writes_planned", intents=len(intents), dry_run=True)
-            return
-        with self.ts.engine.begin() as conn:
-            added = self.outbox.enqueue(conn, intents, self.summary.run_id, self.now)
-            self.ts.clear_replan(conn, [p.id for p in inputs])
-        self.summary.writes["planned"] = added
-        log.info("writes_planned", intents=len(intents), added=added)
-        self.crash.reach("planned")
+            self.summary.writes["planned"] = intents_total
+        log.info("writes_planned", intents=intents_total, added=self.summary.writes["planned"],
+                 dry_run=self.tenant.write_back.dry_run)
 
     # ------------------------------------------------------------------ push
     def push(self) -> None:

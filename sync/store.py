@@ -332,8 +332,12 @@ class TenantStore:
                          .values(dirty=True))
 
     # ------------------------------------------------------------------ scoring
-    def due_persons(self, model_version: str, as_of: date) -> list[DuePerson]:
-        """Persons to (re)score: inputs changed, never scored, decayed numbers may have moved, new model."""
+    def due_persons(self, model_version: str, as_of: date, *, after: str | None = None,
+                    limit: int | None = None) -> list[DuePerson]:
+        """Persons to (re)score: inputs changed, never scored, decayed numbers may have moved, new model.
+
+        By id; ``after``/``limit`` read them a slice at a time (keyset paging keeps memory flat).
+        """
         p, s = t.persons, t.scores
         query = (
             sa.select(p.c.id, p.c.object_type, p.c.fields, p.c.company_id, p.c.input_hash, s.c.status, s.c.mql_at)
@@ -341,8 +345,10 @@ class TenantStore:
             .where(p.c.tenant == self.tenant, sa.not_(p.c.deleted), p.c.merged_into.is_(None),
                    sa.or_(p.c.dirty, s.c.person_id.is_(None), s.c.model_version != model_version,
                           sa.and_(s.c.engagement != 0, s.c.as_of < as_of)))
-            .order_by(p.c.id)
+            .order_by(p.c.id).limit(limit)
         )
+        if after is not None:
+            query = query.where(p.c.id > after)
         with self.engine.connect() as conn:
             return [DuePerson(r.id, r.object_type, r.fields or {}, r.company_id, r.input_hash, r.status, r.mql_at)
                     for r in conn.execute(query)]
@@ -394,8 +400,8 @@ class TenantStore:
         return dict(row) if row else None
 
     # ------------------------------------------------------------------ planning
-    def plan_inputs(self) -> list[PlanInput]:
-        """Persons whose evaluation or CRM values changed since writes were last planned."""
+    def plan_inputs(self, *, after: str | None = None, limit: int | None = None) -> list[PlanInput]:
+        """Persons whose evaluation or CRM values changed since writes were last planned (by id, sliced)."""
         p, s = t.persons, t.scores
         query = (
             sa.select(p.c.id, p.c.object_type, p.c.modified_at, p.c.fields, p.c.crm_values, p.c.input_hash,
@@ -404,8 +410,10 @@ class TenantStore:
             .select_from(p.join(s, sa.and_(s.c.tenant == p.c.tenant, s.c.person_id == p.c.id)))
             .where(p.c.tenant == self.tenant, p.c.replan, sa.not_(p.c.deleted), p.c.merged_into.is_(None),
                    sa.not_(p.c.read_only))
-            .order_by(p.c.id)
+            .order_by(p.c.id).limit(limit)
         )
+        if after is not None:
+            query = query.where(p.c.id > after)
         out = []
         with self.engine.connect() as conn:
             for r in conn.execute(query).mappings():
