@@ -129,3 +129,24 @@ def test_reset_forgets_accounts(sb: Sandbox, portal: str) -> None:
     sb.reset()
     assert requests.get(f"{sb.url}/crm/v3/objects/contacts", headers=auth(), timeout=5).status_code == 401
     assert sb.hubspot.portals == {}
+
+
+def test_same_seed_same_portal_data(sb: Sandbox) -> None:
+    a = sb.add_hubspot_portal(token="pat-na1-a", contacts=120, seed=9)
+    b = sb.add_hubspot_portal(token="pat-na1-b", contacts=120, seed=9)
+    c = sb.add_hubspot_portal(token="pat-na1-c", contacts=120, seed=10)
+    url = f"{sb.url}/crm/v3/objects/contacts?limit=100&properties=email,jobtitle,lifecyclestage,lastmodifieddate"
+
+    def page(token: str) -> list[dict[str, Any]]:
+        return requests.get(url, headers=auth(token), timeout=5).json()["results"]  # type: ignore[no-any-return]
+
+    assert page("pat-na1-a") == page("pat-na1-b")
+    assert page("pat-na1-a") != page("pat-na1-c")
+    assert len({a, b, c}) == 3
+
+
+def test_advance_reaches_salesforce_orgs(sb: Sandbox, portal: str) -> None:
+    org = sb.add_salesforce_org(client_id="cid-adv", client_secret="s", leads=20, contacts=10, seed=4)
+    out = sb.advance_activity(30)
+    assert sum(out["hubspot"][portal].values()) <= 30
+    assert sum(out["salesforce"][org].values()) == 30
