@@ -28,7 +28,7 @@ from sync.bulk import chunks
 from sync.crashpoints import CrashPoints
 from sync.diff import as_utc
 from sync.logging import redact_text
-from sync.outbox import DrainCounts, Intent, Outbox
+from sync.outbox import DrainCounts, Intent, Outbox, OutboxItem
 from sync.plan import plan_writes
 from sync.store import DuePerson, Store, TenantStore
 
@@ -37,6 +37,7 @@ log = structlog.get_logger()
 CURSOR_LAG = timedelta(seconds=60)
 SCORE_CHUNK = 500
 PLAN_CHUNK = 2000
+PUSH_PAGE = 2000           # outbox items read at a time
 RETRY_PASSES = 3            # push passes within one cycle for records the CRM asked to retry
 
 Status = Literal["ok", "failed", "stopped", "skipped"]
@@ -269,27 +270,37 @@ class _Cycle:
 
     # ------------------------------------------------------------------ push
     def push(self) -> None:
-        self.outbox.reconcile(self.now)
-        items = self.outbox.due(self.now)
+        self.outbox.reconcile(self.now, skip_run=self.summary.run_id)
         total = DrainCounts()
-        for attempt in range(RETRY_PASSES):
+        retry_keys: list[str] = []
+        after: int | None = None
+        while True:                                  # the first pass, a page of the outbox at a time
+            items = self.outbox.due(self.now, after_seq=after, limit=PUSH_PAGE)
             if not items:
                 break
-            retry_keys: list[str] = []
-            for batch in chunks(items, max(1, self.connector.max_batch)):
-                self.checkpoint()
-                results = self.connector.push([item.update() for item in batch])
-                self.crash.reach("pushed")
-                counts = self.outbox.record(batch, results, self.now)
-                self.crash.reach("recorded")
-                total.done += counts.done
-                total.dead += counts.dead
-                total.dead_letters += counts.dead_letters
-                retry_keys += [item.key for item, result in zip(batch, results, strict=False)
-                               if result.outcome == "retry"]
-            items = self.outbox.due(self.now, keys=retry_keys) if attempt + 1 < RETRY_PASSES else []
+            after = items[-1].seq
+            retry_keys += self.push_items(items, total)
+        for _ in range(RETRY_PASSES - 1):            # records the CRM asked to retry, again in this cycle
+            if not retry_keys:
+                break
+            retry_keys = self.push_items(self.outbox.due(self.now, keys=retry_keys), total)
         self.summary.writes["done"] = total.done
         self.summary.writes["dead"] = total.dead
         self.summary.writes["retry"] = self.outbox.states().get("retry", 0)
         self.summary.dead_letters = list(total.dead_letters)
         log.info("writes_pushed", **self.summary.writes)
+
+    def push_items(self, items: Sequence[OutboxItem], total: DrainCounts) -> list[str]:
+        """Push in batches of the connector's maximum; returns the keys the CRM asked to retry."""
+        retry_keys: list[str] = []
+        for batch in chunks(items, max(1, self.connector.max_batch)):
+            self.checkpoint()
+            results = self.connector.push([item.update() for item in batch])
+            self.crash.reach("pushed")
+            counts = self.outbox.record(batch, results, self.now)
+            self.crash.reach("recorded")
+            total.done += counts.done
+            total.dead += counts.dead
+            total.dead_letters += counts.dead_letters
+            retry_keys += [item.key for item, result in zip(batch, results, strict=False) if result.outcome == "retry"]
+        return retry_keys

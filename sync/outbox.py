@@ -54,6 +54,7 @@ class OutboxItem:
     object_type: str
     values: Mapping[str, Value]
     attempts: int
+    seq: int = 0
 
     def update(self) -> Update:
         return Update(self.person_id, self.object_type, dict(self.values), key=self.key)
@@ -108,21 +109,31 @@ class Outbox:
         upsert(conn, o, rows, only_insert=True)
         return len(rows)
 
-    def due(self, now: datetime, keys: Sequence[str] | None = None) -> list[OutboxItem]:
-        """Active items whose time has come (or exactly these keys), oldest first."""
+    def due(self, now: datetime, keys: Sequence[str] | None = None, *, after_seq: int | None = None,
+            limit: int | None = None) -> list[OutboxItem]:
+        """Active items whose time has come (or exactly these keys), oldest first; ``after_seq``/``limit`` page."""
         o = t.outbox
-        query = sa.select(o.c.key, o.c.person_id, o.c.object_type, o.c["values"], o.c.attempts).where(
-            o.c.tenant == self.tenant, o.c.state.in_(ACTIVE)).order_by(o.c.seq)
+        query = sa.select(o.c.key, o.c.person_id, o.c.object_type, o.c["values"], o.c.attempts, o.c.seq).where(
+            o.c.tenant == self.tenant, o.c.state.in_(ACTIVE)).order_by(o.c.seq).limit(limit)
         query = query.where(o.c.key.in_(list(keys))) if keys is not None else query.where(o.c.next_attempt_at <= now)
+        if after_seq is not None:
+            query = query.where(o.c.seq > after_seq)
         with self.store.engine.connect() as conn:
-            return [OutboxItem(r.key, r.person_id, r.object_type, r.values, r.attempts) for r in conn.execute(query)]
+            return [OutboxItem(r.key, r.person_id, r.object_type, r.values, r.attempts, r.seq)
+                    for r in conn.execute(query)]
 
-    def reconcile(self, now: datetime) -> tuple[int, int]:
-        """Mark active items done when the CRM holds their values already, dropped when the record is gone."""
+    def reconcile(self, now: datetime, *, skip_run: str | None = None) -> tuple[int, int]:
+        """Mark active items done when the CRM holds their values already, dropped when the record is gone.
+
+        ``skip_run``: items this run planned were planned against the CRM's current values; skip them.
+        """
         o = t.outbox
+        query = sa.select(o.c.key, o.c.person_id, o.c["values"]).where(o.c.tenant == self.tenant,
+                                                                       o.c.state.in_(ACTIVE))
+        if skip_run is not None:
+            query = query.where(o.c.run_id != skip_run)
         with self.store.engine.connect() as conn:
-            items = conn.execute(sa.select(o.c.key, o.c.person_id, o.c["values"]).where(
-                o.c.tenant == self.tenant, o.c.state.in_(ACTIVE))).all()
+            items = conn.execute(query).all()
         if not items:
             return 0, 0
         state = self.store.crm_state([i.person_id for i in items])
