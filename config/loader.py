@@ -28,7 +28,7 @@ from config.models import (
 from config.yamlpos import Path_, YamlSyntaxError, line_of, load_with_lines
 
 DEFAULT_CONFIG_DIR = Path("config/tenants")
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\$")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\$")
 SECRET_KEYS = ("access_token", "client_secret", "private_key")
 _RULE_KINDS = ("fit", "engagement", "disqualify", "fast_track")
 _PERSON_RULES = ("fit", "disqualify")
@@ -147,7 +147,7 @@ def _parse(text: str, file: str, env: Mapping[str, str], base_dir: Path) -> tupl
         return None, ctx
     data = _expand(data, (), env, ctx)
     _read_secret_files(data, base_dir, ctx)
-    _warn_literal_secrets(data, ctx)
+    _check_secrets(data, ctx)
     _salesforce_write_back(data, ctx)
     _parse_conditions(data, ctx)
     if ctx.issues:
@@ -170,8 +170,10 @@ def _expand(value: Any, path: tuple[Any, ...], env: Mapping[str, str], ctx: _Fil
         def substitute(match: re.Match[str]) -> str:
             if match.group(0) == "$$":
                 return "$"
-            name = match.group(1)
+            name, default = match.group(1), match.group(2)
             ctx.expanded.add(path)
+            if name not in env and default is not None:
+                return default
             if name not in env:
                 ctx.add(path, f"environment variable {name} is not set (referenced as ${{{name}}})")
                 return ""
@@ -209,10 +211,14 @@ def _read_secret_files(data: dict[str, Any], base_dir: Path, ctx: _FileContext) 
         crm[key] = secret
 
 
-def _warn_literal_secrets(data: dict[str, Any], ctx: _FileContext) -> None:
+def _check_secrets(data: dict[str, Any], ctx: _FileContext) -> None:
     crm = data.get("crm")
     if not isinstance(crm, dict):
         return
+    for key in ("access_token", "client_secret", "private_key", "client_id"):
+        if crm.get(key) == "" and ("crm", key) in ctx.expanded and not any(
+                i.key == f"crm.{key}" for i in ctx.issues):
+            ctx.add(("crm", key), "is empty: the environment variable it names is set but empty")
     for key in ("access_token", "client_secret", "private_key"):
         if f"{key}_file" not in crm and key in crm and ("crm", key) not in ctx.expanded:
             ctx.warn(("crm", key), f"a secret written in the file itself; prefer {key}: ${{VAR}} or {key}_file")
