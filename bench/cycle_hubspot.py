@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import subprocess
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from cycle_common import measure_cycles  # bench/ is on sys.path when run as a script
 
 TOKEN = "pat-na1-00000000-0000-4000-8000-0000000bench"  # noqa: S105  (the sandbox's own test token)
 SERVER = """
@@ -59,27 +58,6 @@ scoring:
 """
 
 
-def usage() -> tuple[float, int]:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss // 1024
-
-
-def figures(summary: dict[str, Any], cpu: float, wall: float, contacts: int) -> dict[str, Any]:
-    calls = summary["api_calls"]
-    writes = summary["writes"]["done"]
-    write_calls = calls.get("hubspot.contacts.batch_update", 0)
-    minimum_writes = math.ceil(writes / 100)
-    return {
-        "status": summary["status"], "error": summary["error"], "scored": summary["scored"],
-        "pulled": {k: v["pulled"] for k, v in summary["streams"].items()},
-        "api_calls": calls, "api_calls_total": sum(calls.values()), "throttled": summary["throttled"],
-        "writes_done": writes, "write_calls": write_calls,
-        "writes_per_call": round(writes / write_calls, 1) if write_calls else None,
-        "write_calls_vs_minimum": round(write_calls / minimum_writes, 3) if minimum_writes else None,
-        "contacts_list_vs_minimum": round(calls.get("hubspot.contacts.list", 0) / math.ceil(contacts / 100), 3),
-        "cpu_s": round(cpu, 2), "wall_s": round(wall, 2),
-    }
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -88,8 +66,6 @@ def main() -> None:
     args = parser.parse_args()
     from config import parse_tenant
     from connectors.registry import create_connector
-    from sync.cycle import run_cycle
-    from sync.store import Store
 
     server = subprocess.Popen([sys.executable, "-c", SERVER, TOKEN, str(args.contacts)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
@@ -102,19 +78,12 @@ def main() -> None:
         connector = create_connector(tenant)
         connector.provision()
         connector.close()
-        with tempfile.TemporaryDirectory() as folder:
-            store = Store.open(args.db or f"sqlite:///{Path(folder) / 'bench.db'}")
-            now = datetime.now(UTC)
-            out: dict[str, Any] = {"contacts": args.contacts, "sandbox_seed_s": round(seed_s, 1), "cycles": {}}
-            for n, name in enumerate(("full", "echo", "no_change")):
-                time.sleep(0.6)
-                cpu0, _ = usage()
-                t0 = time.monotonic()
-                summary = run_cycle(tenant, store, now=now + timedelta(minutes=15 * n)).to_dict()
-                cpu1, rss = usage()
-                out["cycles"][name] = figures(summary, cpu1 - cpu0, time.monotonic() - t0, args.contacts)
-                out["cycles"][name]["peak_rss_mb"] = rss
-            store.close()
+        out: dict[str, Any] = {"contacts": args.contacts, "sandbox_seed_s": round(seed_s, 1)}
+        list_minimum = math.ceil(args.contacts / 100)
+        out["cycles"] = measure_cycles(
+            tenant, args.db, batch=100, is_write=lambda endpoint: endpoint == "hubspot.contacts.batch_update",
+            extra=lambda s: {"contacts_list_vs_minimum":
+                             round(s["api_calls"].get("hubspot.contacts.list", 0) / list_minimum, 3)})
         print(json.dumps(out, indent=2))
     finally:
         if server.stdin:

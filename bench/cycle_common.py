@@ -1,0 +1,58 @@
+"""What the cycle benchmarks share: CPU/RSS readings, per-cycle figures, the three measured cycles."""
+
+from __future__ import annotations
+
+import math
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+
+def usage() -> tuple[float, int]:
+    """CPU seconds so far and peak RSS in MB of this process."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss // 1024
+
+
+def figures(summary: dict[str, Any], cpu: float, wall: float, *, batch: int,
+            is_write: Callable[[str], bool]) -> dict[str, Any]:
+    calls = summary["api_calls"]
+    writes = summary["writes"]["done"]
+    write_calls = sum(n for endpoint, n in calls.items() if is_write(endpoint))
+    minimum_writes = math.ceil(writes / batch)
+    return {
+        "status": summary["status"], "error": summary["error"], "scored": summary["scored"],
+        "pulled": {k: v["pulled"] for k, v in summary["streams"].items()},
+        "api_calls": calls, "api_calls_total": sum(calls.values()), "throttled": summary["throttled"],
+        "writes_done": writes, "write_calls": write_calls,
+        "writes_per_call": round(writes / write_calls, 1) if write_calls else None,
+        "write_calls_vs_minimum": round(write_calls / minimum_writes, 3) if minimum_writes else None,
+        "cpu_s": round(cpu, 2), "wall_s": round(wall, 2),
+    }
+
+
+def measure_cycles(tenant: Any, db: str | None, *, batch: int, is_write: Callable[[str], bool],
+                   extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Run a full, an echo and a no-change cycle 15 minutes apart; figures for each."""
+    from sync.cycle import run_cycle
+    from sync.store import Store
+
+    cycles: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(db or f"sqlite:///{Path(folder) / 'bench.db'}")
+        now = datetime.now(UTC)
+        for n, name in enumerate(("full", "echo", "no_change")):
+            time.sleep(0.6)
+            cpu0, _ = usage()
+            t0 = time.monotonic()
+            summary = run_cycle(tenant, store, now=now + timedelta(minutes=15 * n)).to_dict()
+            cpu1, rss = usage()
+            cycles[name] = figures(summary, cpu1 - cpu0, time.monotonic() - t0, batch=batch, is_write=is_write)
+            cycles[name].update(extra(summary) if extra else {})
+            cycles[name]["peak_rss_mb"] = rss
+        store.close()
+    return cycles
