@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -36,8 +35,3 @@ def format_path(path: tuple[str | int, ...]) -> str:
         else:
             out += f".{part}" if out else part
     return out
-
-
-def display_path(path: Path) -> str:
-    """The file name as the user gave it (relative stays relative)."""
-    return str(path)

@@ -128,9 +128,6 @@ class HubSpotCRM(Strict):
         return self
 
 
-CampaignKey = tuple[str, str | None]
-
-
 class CampaignActivity(Strict):
     """One row of the Salesforce campaign-member table: campaign type + member status -> activity."""
 

@@ -10,6 +10,7 @@ import click
 
 from config import ConfigError, Tenant, load_tenants
 from config.loader import config_dir
+from sync.logging import register_secrets
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,10 +46,19 @@ def print_config_error(error: ConfigError) -> None:
 def load_all(config_path: str | None) -> list[Tenant]:
     """Every tenant, or exit 2 after printing every configuration problem."""
     try:
-        return load_tenants(config_dir(config_path))
+        tenants = load_tenants(config_dir(config_path))
     except ConfigError as error:
         print_config_error(error)
         sys.exit(EXIT_INVALID)
+    for tenant in tenants:
+        register_secrets(tenant_secrets(tenant))
+    return tenants
+
+
+def tenant_secrets(tenant: Tenant) -> list[str]:
+    """The secret values of a tenant, so logging masks them wherever they appear."""
+    values = [getattr(tenant.crm, key, None) for key in ("access_token", "client_secret", "private_key")]
+    return [v.get_secret_value() for v in values if v is not None]
 
 
 def load_one(config_path: str | None, name: str) -> Tenant:

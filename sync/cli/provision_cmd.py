@@ -7,12 +7,11 @@ import sys
 
 import click
 
-from config import ConfigError, Tenant, config_dir, load_tenants
 from connectors.base import ConnectorError, ProvisionItem
 from connectors.registry import create_connector
 from sync.cli.app import cli
+from sync.cli.options import EXIT_FAILED, EXIT_OK, load_one
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 PROBLEMS = frozenset({"missing", "wrong", "not_updateable"})
 
 
@@ -24,7 +23,7 @@ PROBLEMS = frozenset({"missing", "wrong", "not_updateable"})
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def provision(tenant_name: str, check: bool, config_path: str | None, as_json: bool) -> None:
     """Create (HubSpot) or check (Salesforce) the write-back fields; exit 1 when one is missing."""
-    tenant = _tenant(config_path, tenant_name)
+    tenant = load_one(config_path, tenant_name)
     try:
         connector = create_connector(tenant)
         try:
@@ -45,21 +44,6 @@ def provision(tenant_name: str, check: bool, config_path: str | None, as_json: b
                    "until fixed.", err=True)
     sys.exit(EXIT_FAILED if problems else EXIT_OK)
 
-
-def _tenant(config_path: str | None, name: str) -> Tenant:
-    folder = config_dir(config_path)
-    try:
-        tenants = load_tenants(folder)
-    except ConfigError as error:
-        for issue in error.issues:
-            click.echo(str(issue), err=True)
-        sys.exit(EXIT_INVALID)
-    for tenant in tenants:
-        if tenant.tenant == name:
-            return tenant
-    known = ", ".join(t.tenant for t in tenants) or "none"
-    click.echo(f"unknown tenant {name!r} in {folder}; known tenants: {known}", err=True)
-    sys.exit(EXIT_INVALID)
 
 
 def _as_dict(item: ProvisionItem) -> dict[str, str]:

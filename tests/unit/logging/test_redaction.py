@@ -86,3 +86,19 @@ def test_config_objects_logged_do_not_leak(output: io.StringIO) -> None:
                           "scoring: {fit: [{label: a, points: 1}], mql: {fit_min: 1}}\n", "t.yaml", {"T": TOKEN})
     structlog.get_logger().info("tenant_loaded", crm=tenant.crm, tenant_repr=repr(tenant))
     assert TOKEN not in output.getvalue()
+
+
+def test_tenants_loaded_by_the_cli_have_their_secrets_masked(output: io.StringIO, tmp_path: object,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from sync.cli.options import load_all
+
+    folder = Path(str(tmp_path))
+    (folder / "t.yaml").write_text("tenant: t\ncrm: {kind: hubspot, access_token: \"${TOK}\"}\n"
+                                   "scoring: {fit: [{label: a, points: 1}], mql: {fit_min: 1}}\n")
+    monkeypatch.setenv("TOK", "opaque-token-without-any-pattern")
+    [tenant] = load_all(str(folder))
+    structlog.get_logger().warning("crm_said", body="token opaque-token-without-any-pattern is invalid")
+    assert tenant.tenant == "t"
+    assert "opaque-token-without-any-pattern" not in output.getvalue()
