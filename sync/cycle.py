@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -41,6 +41,11 @@ PUSH_PAGE = 2000           # outbox items read at a time
 RETRY_PASSES = 3            # push passes within one cycle for records the CRM asked to retry
 
 Status = Literal["ok", "failed", "stopped", "skipped"]
+
+Progress = Callable[[str, dict[str, Any]], None]
+"""Called as the cycle goes: ``("page", {stream, pulled, changed, pages})`` after each stored page,
+``("stage", {stage})`` when pull/score/plan/push begins, ``("scored", {scored})`` after each score chunk and
+``("pushed", {done, dead})`` after each push batch. For progress displays; it must not raise."""
 
 
 class Stopped(Exception):
@@ -76,7 +81,8 @@ class CycleSummary:
 
 
 def run_cycle(tenant: Tenant, store: Store, *, connector: Connector | None = None, now: datetime | None = None,
-              stop: threading.Event | None = None, full: bool = False) -> CycleSummary:
+              stop: threading.Event | None = None, full: bool = False,
+              progress: Progress | None = None) -> CycleSummary:
     """Run one cycle for ``tenant``; never raises for CRM or data problems (see ``status``/``error``)."""
     started = as_utc(now) if now is not None else datetime.now(UTC)
     summary = CycleSummary(run_id=uuid.uuid4().hex[:16], tenant=tenant.tenant, started_at=started,
@@ -96,7 +102,7 @@ def run_cycle(tenant: Tenant, store: Store, *, connector: Connector | None = Non
             if connector is None:
                 from connectors.registry import create_connector
                 connector = create_connector(tenant)
-            _Cycle(tenant, ts, connector, summary, stop or threading.Event(), full).run()
+            _Cycle(tenant, ts, connector, summary, stop or threading.Event(), full, progress).run()
         except Stopped:
             summary.status = "stopped"
             log.info("cycle_stopped")
@@ -152,15 +158,20 @@ def _take_usage(connector: Connector, summary: CycleSummary) -> None:
     summary.throttled += usage.throttled
 
 
+def _no_progress(event: str, data: dict[str, Any]) -> None:
+    return None
+
+
 class _Cycle:
     def __init__(self, tenant: Tenant, ts: TenantStore, connector: Connector, summary: CycleSummary,
-                 stop: threading.Event, full: bool) -> None:
+                 stop: threading.Event, full: bool, progress: Progress | None = None) -> None:
         self.tenant = tenant
         self.ts = ts
         self.connector = connector
         self.summary = summary
         self.stop = stop
         self.full = full
+        self.progress = progress or _no_progress
         self.now = summary.started_at
         self.as_of: date = self.now.date()
         self.outbox = Outbox(ts)
@@ -172,10 +183,14 @@ class _Cycle:
             raise Stopped
 
     def run(self) -> None:
+        self.progress("stage", {"stage": "pull"})
         self.pull()
+        self.progress("stage", {"stage": "score"})
         self.score()
+        self.progress("stage", {"stage": "plan"})
         self.plan()
         if not self.tenant.write_back.dry_run:
+            self.progress("stage", {"stage": "push"})
             self.push()
 
     # ------------------------------------------------------------------ pull
@@ -191,6 +206,7 @@ class _Cycle:
                 counts["pulled"] += stats.pulled
                 counts["changed"] += stats.changed
                 counts["pages"] += 1
+                self.progress("page", {"stream": stream, **counts})
                 self.checkpoint()
             ledger.record_stream(self.ts, self.summary.run_id, stream, counts, self.ts.cursor(stream))
             log.info("stream_pulled", stream=stream, **counts)
@@ -209,6 +225,7 @@ class _Cycle:
             self.ts.save_scores(rows)
             self.summary.scored += len(rows)
             self.crash.reach("scored")
+            self.progress("scored", {"scored": self.summary.scored})
         self.summary.status_changes = dict(sorted(transitions.items()))
         log.info("scored", persons=self.summary.scored)
 
@@ -302,5 +319,6 @@ class _Cycle:
             total.done += counts.done
             total.dead += counts.dead
             total.dead_letters += counts.dead_letters
+            self.progress("pushed", {"done": total.done, "dead": total.dead})
             retry_keys += [item.key for item, result in zip(batch, results, strict=False) if result.outcome == "retry"]
         return retry_keys
