@@ -52,6 +52,14 @@ def register_secrets(values: Iterable[str | None]) -> None:
         register_secret(value)
 
 
+def register_tenant_secrets(tenant: Any) -> None:
+    """Mask a tenant's CRM secrets (access token, client secret, private key) wherever they appear."""
+    for key in ("access_token", "client_secret", "private_key"):
+        value = getattr(tenant.crm, key, None)
+        if value is not None:
+            register_secret(value.get_secret_value())
+
+
 def redact_text(text: str) -> str:
     for pattern, replacement in _VALUE_PATTERNS:
         text = pattern.sub(replacement, text)

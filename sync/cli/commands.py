@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sync.cli.provision_cmd
+import sync.cli.run_cmd
 import sync.cli.sandbox_cmd
 import sync.cli.score_cmd
 import sync.cli.status_cmd

@@ -10,7 +10,7 @@ import click
 
 from config import ConfigError, Tenant, load_tenants
 from config.loader import config_dir
-from sync.logging import register_secrets
+from sync.logging import register_tenant_secrets
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,14 +51,8 @@ def load_all(config_path: str | None) -> list[Tenant]:
         print_config_error(error)
         sys.exit(EXIT_INVALID)
     for tenant in tenants:
-        register_secrets(tenant_secrets(tenant))
+        register_tenant_secrets(tenant)
     return tenants
-
-
-def tenant_secrets(tenant: Tenant) -> list[str]:
-    """The secret values of a tenant, so logging masks them wherever they appear."""
-    values = [getattr(tenant.crm, key, None) for key in ("access_token", "client_secret", "private_key")]
-    return [v.get_secret_value() for v in values if v is not None]
 
 
 def load_one(config_path: str | None, name: str) -> Tenant:
