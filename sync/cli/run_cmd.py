@@ -44,11 +44,7 @@ def run_command(config_path: str | None, db_url: str | None, http_port: int, htt
     """The long-lived worker: every tenant on its schedule, health and metrics over HTTP."""
     from sync.logging import configure
     configure()
-    tenants = load_all(config_path)
-    if not tenants:
-        click.echo("crmsync run: no tenant files found; add one (see docs/configuration.md) and start again.",
-                   err=True)
-        sys.exit(EXIT_FAILED)
+    tenants = load_all(config_path)      # exits 2 naming every problem (an empty folder is one)
     from sync.health import HealthServer
     from sync.service import Signals, Worker, serve
     from sync.store import Store, StoreError
