@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import signal
 import threading
@@ -106,6 +107,7 @@ class Worker:
             self._started = True
             for state in self._states.values():
                 self._schedule(state.tenant, first=True)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)     # its per-run INFO lines are our cycle logs
         self._scheduler.start()
         log.info("worker_started", tenants=sorted(self._states), max_concurrent=self.max_concurrent)
 
