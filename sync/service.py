@@ -34,6 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from config import ConfigError, Tenant, load_tenants
 from config.loader import config_dir
 from sync.cycle import CycleSummary, run_cycle
+from sync.housekeeping import DEFAULT_RETENTION, prune
 from sync.logging import redact_text, register_tenant_secrets
 from sync.metrics import Metrics
 from sync.outbox import Outbox
@@ -48,6 +49,7 @@ CycleHook = Callable[[CycleSummary], None]
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 STOP_TIMEOUT_S = 60.0
+HOUSEKEEPING = " housekeeping"        # job id; the space keeps it apart from any tenant name
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Worker:
                  config_path: str | None = None, every: timedelta | None = None, jitter: timedelta | None = None,
                  progress: ProgressHook | None = None, on_cycle: CycleHook | None = None,
                  metrics: Metrics | None = None, backoff_base: timedelta = BACKOFF_BASE,
-                 backoff_max: timedelta = BACKOFF_MAX) -> None:
+                 backoff_max: timedelta = BACKOFF_MAX, keep_history: timedelta = DEFAULT_RETENTION) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         self.store = store
@@ -84,6 +86,7 @@ class Worker:
         self.metrics = metrics or Metrics()
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
+        self.keep_history = keep_history
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._stop = threading.Event()
@@ -107,6 +110,8 @@ class Worker:
             self._started = True
             for state in self._states.values():
                 self._schedule(state.tenant, first=True)
+            self._scheduler.add_job(self.housekeeping, IntervalTrigger(days=1, timezone=UTC), id=HOUSEKEEPING,
+                                    name="housekeeping", next_run_time=datetime.now(UTC) + timedelta(minutes=1))
         logging.getLogger("apscheduler").setLevel(logging.WARNING)     # its per-run INFO lines are our cycle logs
         self._scheduler.start()
         log.info("worker_started", tenants=sorted(self._states), max_concurrent=self.max_concurrent)
@@ -304,6 +309,18 @@ class Worker:
             self.progress(name, event, data)
         except Exception:
             log.exception("progress_hook_failed", tenant=name, progress_event=event)
+
+    def housekeeping(self) -> None:
+        """Delete ledger and finished outbox rows older than ``keep_history`` (every tenant in the database)."""
+        before = datetime.now(UTC) - self.keep_history
+        try:
+            for name in self.store.tenants():
+                pruned = prune(self.store, name, before)
+                if pruned.runs or pruned.outbox:
+                    log.info("history_pruned", tenant=name, runs=pruned.runs, outbox=pruned.outbox,
+                             before=before.isoformat())
+        except Exception as error:     # never let housekeeping take the worker down; it runs again tomorrow
+            log.warning("housekeeping_failed", error=redact_text(f"{type(error).__name__}: {error}"))
 
     # ------------------------------------------------------------------ reporting
     def ready(self) -> tuple[bool, str]:

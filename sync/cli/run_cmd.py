@@ -39,8 +39,11 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               show_default=True, help="Seconds SIGTERM waits for running cycles to reach a safe point.")
 @click.option("--every", callback=_duration, default=None, metavar="DURATION",
               help="Run every tenant at this interval instead of its schedule (trials and tests).")
+@click.option("--keep-history", callback=_duration, default="30d", show_default=True, metavar="DURATION",
+              envvar="CRMSYNC_KEEP_HISTORY",
+              help="Delete cycle records and finished outbox rows older than this, daily (env CRMSYNC_KEEP_HISTORY).")
 def run_command(config_path: str | None, db_url: str | None, http_port: int, http_host: str, max_concurrent: int,
-                stop_timeout: float, every: timedelta | None) -> None:
+                stop_timeout: float, every: timedelta | None, keep_history: timedelta) -> None:
     """The long-lived worker: every tenant on its schedule, health and metrics over HTTP."""
     from sync.logging import configure
     configure()
@@ -53,7 +56,8 @@ def run_command(config_path: str | None, db_url: str | None, http_port: int, htt
     except StoreError as error:
         click.echo(f"crmsync run: {error}", err=True)
         sys.exit(EXIT_FAILED)
-    worker = Worker(tenants, store, max_concurrent=max_concurrent, config_path=config_path, every=every)
+    worker = Worker(tenants, store, max_concurrent=max_concurrent, config_path=config_path, every=every,
+                    keep_history=keep_history)
     signals = Signals()
     signals.install()
     try:
