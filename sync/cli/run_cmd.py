@@ -36,7 +36,8 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--max-concurrent", type=click.IntRange(1, 64), envvar="CRMSYNC_MAX_CONCURRENT", default=4,
               show_default=True, help="Tenants whose cycles may run at the same time (env CRMSYNC_MAX_CONCURRENT).")
 @click.option("--stop-timeout", type=click.FloatRange(0), envvar="CRMSYNC_STOP_TIMEOUT", default=60.0,
-              show_default=True, help="Seconds SIGTERM waits for running cycles to reach a safe point.")
+              show_default=True,
+              help="Seconds SIGTERM waits for running cycles to reach a safe point (env CRMSYNC_STOP_TIMEOUT).")
 @click.option("--every", callback=_duration, default=None, metavar="DURATION",
               help="Run every tenant at this interval instead of its schedule (trials and tests).")
 @click.option("--keep-history", callback=_duration, default="30d", show_default=True, metavar="DURATION",
