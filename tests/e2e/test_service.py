@@ -3,6 +3,7 @@ beside a healthy one, reload of added, broken and removed tenant files, safe sto
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import time
@@ -246,3 +247,33 @@ def test_run_command_says_when_the_port_is_taken(world: World, tmp_path: Path) -
                                           "--http-host", "127.0.0.1", "--http-port", str(port)])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+@pytest.mark.postgres
+def test_two_replicas_on_postgresql_never_run_a_tenant_at_the_same_time(world: World) -> None:
+    from tests.unit.sync.conftest import _drop_schema, _postgres_url
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432 (database test)")
+    world.write("alpha")
+    world.sb.inject_fault(FaultRule("delay", delay_s=0.05, account=world.portals["alpha"]))
+    stores = [Store.open(url), Store.open(url)]
+    replicas = [Worker([parse_tenant(world.text("alpha"))], s, every=timedelta(seconds=1)) for s in stores]
+    try:
+        for replica in replicas:
+            replica.start()
+        wait_for("both replicas to have tried", lambda: all(tenant_status(r, "alpha")["cycles"] >= 3 for r in replicas),
+                 timeout=60)
+    finally:
+        for replica in replicas:
+            assert replica.stop(timeout=30)
+        runs = stores[0].recent_runs("alpha", limit=1000)
+        for s in stores:
+            s.close()
+        _drop_schema(url)
+    statuses = [r.metrics.render().decode() for r in replicas]
+    assert any('crmsync_cycles_total{status="skipped",tenant="alpha"}' in m for m in statuses)
+    assert any('crmsync_cycles_total{status="ok",tenant="alpha"}' in m for m in statuses)
+    ran = sorted((r["started_at"], r["finished_at"]) for r in runs if r["status"] != "skipped")
+    assert len(ran) >= 3
+    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(ran))   # never two at once
