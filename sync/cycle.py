@@ -22,11 +22,12 @@ import structlog
 
 from config.models import Tenant
 from connectors.base import ApiUsage, Connector, ConnectorError
-from scoring import Activity, Previous, compile_model, evaluate, fill_from_company
+from scoring import compile_model, evaluate
 from sync import ledger
 from sync.bulk import chunks
 from sync.crashpoints import CrashPoints
 from sync.diff import as_utc
+from sync.inputs import scoring_inputs
 from sync.logging import redact_text
 from sync.outbox import DrainCounts, Intent, Outbox, OutboxItem
 from sync.plan import plan_writes
@@ -230,18 +231,9 @@ class _Cycle:
         log.info("scored", persons=self.summary.scored)
 
     def evaluate_chunk(self, part: Sequence[DuePerson], transitions: Counter[str]) -> list[dict[str, Any]]:
-        acts = self.ts.activities_for([p.id for p in part])
-        companies = self.ts.companies_for([p.company_id for p in part if p.company_id])
         rows = []
-        for person in part:
-            fields = dict(person.fields)
-            if person.company_id and person.company_id in companies:
-                fields = fill_from_company(fields, companies[person.company_id])
-            activities = [Activity(a["type"], as_utc(a["at"]), dict(a["attributes"] or {}), id=a["id"])
-                          for a in acts[person.id]]
-            previous = (Previous(person.previous_status, person.previous_mql_at)
-                        if person.previous_status is not None else None)
-            ev = evaluate(self.model, fields, activities, self.as_of, previous)
+        for person, inputs in zip(part, scoring_inputs(self.ts, part), strict=True):
+            ev = evaluate(self.model, inputs.fields, inputs.activities, self.as_of, inputs.previous)
             if ev.status != person.previous_status:
                 transitions[f"{person.previous_status or 'new'}->{ev.status}"] += 1
                 if ev.status == "mql":

@@ -442,3 +442,38 @@ class TenantStore:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)
                                     .where(table.c.tenant == self.tenant)).scalar() or 0)
+
+    # ------------------------------------------------------------------ read-only views (explain, preview)
+    def live_persons(self, *, after: str | None = None,
+                     limit: int | None = None) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Persons neither deleted nor merged, by id, each with its stored score row (None: never scored).
+
+        ``after``/``limit`` read them a slice at a time (keyset paging keeps memory flat). Reads only.
+        """
+        p = t.persons
+        query = (sa.select(p).where(p.c.tenant == self.tenant, sa.not_(p.c.deleted), p.c.merged_into.is_(None))
+                 .order_by(p.c.id).limit(limit))
+        if after is not None:
+            query = query.where(p.c.id > after)
+        return self._with_scores(query)
+
+    def find_persons_by_email(self, email: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Every stored person (live ones first, then by id) whose email matches, ignoring case and blanks
+        around it, each with its stored score row. Scans the tenant's persons (no index): for one-off
+        look-ups such as ``crmsync explain``."""
+        p = t.persons
+        wanted = email.strip().lower()
+        query = (sa.select(p).where(p.c.tenant == self.tenant,
+                                    sa.func.lower(sa.func.trim(p.c.fields["email"].as_string())) == wanted)
+                 .order_by(sa.or_(p.c.deleted, p.c.merged_into.is_not(None)), p.c.id))
+        return self._with_scores(query)
+
+    def _with_scores(self, query: sa.Select[Any]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        with self.engine.connect() as conn:
+            persons = [dict(row) for row in conn.execute(query).mappings()]
+            scores: dict[str, dict[str, Any]] = {}
+            for part in chunks([row["id"] for row in persons]):
+                s = t.scores
+                found = conn.execute(sa.select(s).where(s.c.tenant == self.tenant, s.c.person_id.in_(part)))
+                scores.update((row["person_id"], dict(row)) for row in found.mappings())
+        return [(row, scores.get(row["id"])) for row in persons]
