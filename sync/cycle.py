@@ -126,17 +126,19 @@ def run_cycle(tenant: Tenant, store: Store, *, connector: Connector | None = Non
 
 
 def own_fields(tenant: Tenant) -> tuple[str, ...]:
-    """Canonical fields we write ourselves and no rule reads: left out of the input hash.
+    """Canonical fields our lifecycle write may change and no rule reads: left out of the input hash.
 
-    Our lifecycle write (to the MQL value) echoes back as a changed ``lifecycle_stage``; unless a fit or
-    disqualify rule reads that field, it is not an input and the echo rescores nobody.
+    Our lifecycle write (to the MQL value) echoes back as a changed ``lifecycle_stage``, and as a changed
+    ``lead_status`` where the lifecycle field is also the one behind it (Salesforce Lead ``Status``).
+    Unless a fit or disqualify rule reads the field, it is not an input and the echo rescores nobody;
+    the store still keeps its value fresh.
     """
     if tenant.write_back.lifecycle is None:
         return ()
     conditions = [rule.when for rule in tenant.scoring.fit if rule.when is not None]
     conditions += [rule.when for rule in tenant.scoring.disqualify]
-    read = any("lifecycle_stage" in json.dumps(when.to_data(), default=str) for when in conditions)
-    return () if read else ("lifecycle_stage",)
+    read = json.dumps([when.to_data() for when in conditions], default=str)
+    return tuple(name for name in ("lifecycle_stage", "lead_status") if name not in read)
 
 
 def _finish(summary: CycleSummary, clock: float, ts: TenantStore | None) -> CycleSummary:

@@ -268,7 +268,8 @@ class TenantStore:
             counters = jsonable(dict(person.counters))
             ihash = input_hash(person, self.unhashed)
             row_hash = digest({"i": ihash, "v": crm_values, "n": counters, "d": person.deleted,
-                               "m": person.merged_into, "r": person.read_only})
+                               "m": person.merged_into, "r": person.read_only,
+                               "u": {k: fields.get(k) for k in sorted(self.unhashed)}})   # kept fresh, not inputs
             if person.deleted or person.merged_into:
                 gone.append(person.id)
             if before is not None and before["row_hash"] == row_hash:
