@@ -478,3 +478,21 @@ class TenantStore:
                 found = conn.execute(sa.select(s).where(s.c.tenant == self.tenant, s.c.person_id.in_(part)))
                 scores.update((row["person_id"], dict(row)) for row in found.mappings())
         return [(row, scores.get(row["id"])) for row in persons]
+
+    def unechoed_writes(self, modified: Mapping[str, datetime]) -> dict[str, dict[str, Any]]:
+        """Per person (id -> its stored ``modified_at``): the values of our write intents that its stored CRM
+        values may not show yet, merged oldest first: active (pending, retry) intents, and intents done at or
+        after that ``modified_at`` (the pull that brings their echo has not run). Reads only."""
+        o = t.outbox
+        out: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(sorted(modified)):
+                query = (sa.select(o.c.person_id, o.c["values"], o.c.state, o.c.updated_at)
+                         .where(o.c.tenant == self.tenant, o.c.person_id.in_(part),
+                                o.c.state.in_((*ACTIVE, "done")))
+                         .order_by(o.c.seq))
+                for row in conn.execute(query):
+                    if row.state == "done" and as_utc(row.updated_at) < as_utc(modified[row.person_id]):
+                        continue
+                    out.setdefault(row.person_id, {}).update(row.values or {})
+        return out
