@@ -269,17 +269,17 @@ class Demo:
         except Exception:
             log.exception("demo_display_failed", tenant=name, progress_event=event)
 
-    def wait(self, timeout: float | None = None) -> bool:
+    def wait(self, timeout: float | None = None, stop: threading.Event | None = None) -> bool:
         """Block until every tenant finished ``cycles`` cycles; False when ``timeout`` (default: the settings'
-        ``timeout_s`` since ``start()``) passed first."""
+        ``timeout_s`` since ``start()``) passed first or ``stop`` was set."""
         deadline = (time.monotonic() + timeout if timeout is not None
                     else self._clock + self.settings.timeout_s)
         with self._lock:
             while not all(len(r.summaries) >= self.settings.cycles for r in self._runs.values()):
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or (stop is not None and stop.is_set()):
                     return False
-                self._lock.wait(min(left, 1.0))
+                self._lock.wait(min(left, 0.25))
         return True
 
     @property

@@ -51,24 +51,30 @@ STAGES = {"pull": "pulling", "score": "scoring", "plan": "planning writes", "pus
 @click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535),
               help="Port of the sandbox CRMs (0 = any free port).")
 @click.option("--seed", default=7, show_default=True, type=int, help="Seed of the generated data.")
+@click.option("--timeout", default=100.0, show_default=True, type=click.FloatRange(1.0), metavar="SECONDS",
+              help="Give up waiting for the cycles after this long (then summarise what finished; exit 1).")
 def demo_command(cycles: int, serve: bool, db_url: str | None, as_json: bool, people: int, activity: int,
-                 every: float, port: int, seed: int) -> None:
+                 every: float, port: int, seed: int, timeout: float) -> None:
     """Sync the example tenants against the bundled sandbox CRMs and show what changed."""
     from sync.logging import configure
     configure("WARNING")                      # the display is the output; warnings and errors still reach stderr
-    # A backfill longer than --every makes APScheduler skip (coalesce) a run with a warning: expected here.
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    # A backfill longer than --every makes APScheduler skip (coalesce) a run with a warning: expected here. (Its
+    # children: the worker sets the "apscheduler" logger itself when it starts.)
+    for name in ("apscheduler.scheduler", "apscheduler.executors"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     from sync.demo import Demo, DemoSettings
 
     settings = DemoSettings(cycles=cycles, every_s=every, hubspot_contacts=people,
                             salesforce_leads=max(10, people * 2 // 5), salesforce_contacts=max(10, people // 4),
-                            activity=activity, seed=seed, port=port, db_url=db_url)
+                            activity=activity, seed=seed, port=port, db_url=db_url,
+                            timeout_s=timeout)
     console = Console() if not as_json else Console(stderr=True)
     if not console.is_terminal:
         console = Console(file=console.file, width=max(console.width, 160), highlight=False)
     display = Display(console, cycles, quiet=as_json)
     demo = Demo(settings, hook=display.event)
-    stop = threading.Event()
+    stop = threading.Event()                  # SIGTERM/SIGINT: stop at a safe point (handlers first, as in `run`)
+    previous = _on_signals(stop)
     try:
         try:
             demo.start()
@@ -78,36 +84,42 @@ def demo_command(cycles: int, serve: bool, db_url: str | None, as_json: bool, pe
             sys.exit(EXIT_FAILED)
         display.started(demo)
         with display.live():
-            completed = demo.wait()
-        if not serve:
+            completed = demo.wait(stop=stop)
+        interrupted = stop.is_set()
+        if interrupted:
+            click.echo("crmsync demo: interrupted; summarising the cycles that finished.", err=True)
+        serving = serve and not interrupted
+        if not serving:
             demo.stop_worker()
         report = demo.report()
         if as_json:
             click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
         else:
-            print_report(console, report.to_dict(), serving=serve)
-        if not completed:
+            print_report(console, report.to_dict(), serving=serving)
+        if not completed and not interrupted:
             click.echo(f"crmsync demo: the cycles did not finish within {settings.timeout_s:.0f} s "
-                       f"(finished: {demo.finished_cycles()}); try a smaller --people.", err=True)
-        if serve:
+                       f"(finished: {demo.finished_cycles()}); try a smaller --people or a longer --timeout.",
+                       err=True)
+        if serving:
             demo.keep_advancing = True
             display.serving = True
-            previous = {s: signal.signal(s, lambda signum, frame: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
-            try:
-                assert demo.sandbox is not None
-                console.print(f"Serving: sandbox CRMs at {demo.sandbox.url}/ui/ ; the worker keeps syncing every "
-                              f"{every:g} s while new activity arrives. Stop with Ctrl-C or SIGTERM.")
-                while not stop.wait(0.5):
-                    pass
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
-            console.print("Stopping: the worker finishes its cycles at a safe point.")
-            demo.close()
-            sys.exit(EXIT_OK)
+            assert demo.sandbox is not None
+            console.print(f"Serving: sandbox CRMs at {demo.sandbox.url}/ui/ ; the worker keeps syncing every "
+                          f"{every:g} s while new activity arrives. Stop with Ctrl-C or SIGTERM.")
+            while not stop.wait(0.5):
+                pass
+            console.print("Stopping: running cycles end at a safe point.")
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         demo.close()
-    sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
+    sys.exit(EXIT_OK if serving or report.ok else EXIT_FAILED)
+
+
+def _on_signals(stop: threading.Event) -> dict[int, Any]:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {s: signal.signal(s, lambda signum, frame: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
 
 
 class Display:
@@ -246,7 +258,7 @@ def print_report(console: Console, report: dict[str, Any], *, serving: bool) -> 
         console.print(f"[bold]{t['tenant']}[/] ({crm} {t['account']}){'  [red]FAILED[/]' if t['failed'] else ''}")
         console.print(f"  people pulled: {t['people']:,} ({t['pulled']:,} records over {len(t['cycles'])} cycles); "
                       f"scored: {t['scored']:,} evaluations")
-        statuses = ", ".join(f"{n:,} {s}" for s, n in t["statuses"].items())
+        statuses = ", ".join(f"{n:,} {s}" for s, n in t["statuses"].items()) or "nobody scored yet"
         by_cycle = ", ".join(f"{n} in cycle {c}" for c, n in t["mqls_by_cycle"].items())
         console.print(f"  [bold]MQLs: {t['mqls']:,}[/] ({by_cycle or 'none new'}); everyone now: {statuses}")
         if t["examples"]:
