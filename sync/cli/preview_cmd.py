@@ -263,9 +263,10 @@ def print_report(report: Mapping[str, Any], console: Console | None = None) -> N
         writes.add_row(name, str(after["fields"].get(name, 0)), str(now["fields"].get(name, 0)))
     writes.add_row("[bold]records[/]", str(after["records"]), str(now["records"]))
     endpoint = report["push"]["endpoint"]
-    writes.add_row(f"[bold]API calls[/] ({endpoint}, {report['push']['max_batch']} a call)",
-                   str(after["api_calls"].get(endpoint, 0)), str(now["api_calls"].get(endpoint, 0)))
+    writes.add_row("[bold]API calls[/]", str(after["api_calls"].get(endpoint, 0)),
+                   str(now["api_calls"].get(endpoint, 0)))
     console.print(writes)
+    console.print(f"push: {endpoint}, {report['push']['max_batch']} records a call (more if the CRM asks to retry)")
     if report["dry_run"]:
         console.print("[yellow]write_back.dry_run is on: the cycle plans these writes but makes none[/]")
 
