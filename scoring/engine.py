@@ -1,17 +1,19 @@
 """``evaluate``: one person's fit, engagement, score, grade, status and reason (CONTRACT.md section 2).
 
 Pure: no I/O, no clock. The same model, inputs and ``as_of`` always give the same evaluation.
+
+The numbers and the status are computed at once, in one pass over the activities; the reason and the
+breakdown are rendered from the same evaluation when first read (:class:`_Parts`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
-from operator import itemgetter
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from scoring.model import Model
+from scoring.model import UNLIMITED, DisqualifyCheck, FitCheck, Model
 from scoring.reason import (
     contributions_text,
     disqualified_basis,
@@ -23,141 +25,191 @@ from scoring.reason import (
 )
 from scoring.records import Activity, Contribution, Evaluation, Previous, round_half_away
 
-_AT = itemgetter(0)
+# Basis of the reason (the sentence before the contributions).
+_NO_BASIS, _DISQUALIFIED, _FAST_TRACK, _THRESHOLDS, _KEPT = range(5)
 
-# One activity in play: (at in UTC, age in days, type, attributes).
-Row = tuple[datetime, int, str, Mapping[str, Any]]
+# Contribution(kind, label, count, points) without the named tuple's Python-level __new__
+_contribution = tuple.__new__
+
+_MIDNIGHT_UTC = time(tzinfo=UTC)
 
 
 def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activity], as_of: date,
              previous: Previous | None = None) -> Evaluation:
     """Score one person as of the start (00:00 UTC) of ``as_of``."""
     fit_checks = [check for check in model.fit if check.test(fields)]
-    fit = _clamp(round_half_away(math.fsum([check.points for check in fit_checks])), model.fit_caps)
+    fit = _clamp(round_half_away(math.fsum([check.points for check in fit_checks])) if fit_checks else 0,
+                 model.fit_caps)
     disqualifiers = [check for check in model.disqualify if check.test(fields)]
 
-    rows = _timeline(model, activities, as_of)
-    engagement_hits, engagement_raw, fast_hits, fast_basis = _activities(model, rows)
+    counted, fast_counts, fast_latest = _scan(model, activities, as_of)
+    engagement_raw = 0.0
+    if counted:
+        rules = model.engagement_values
+        every: list[float] = []
+        for index, ages in counted.items():
+            limit, value_of = rules[index]
+            if len(ages) > limit:             # the most recent max_count: the smallest ages
+                ages.sort()
+                del ages[limit:]
+            every += map(value_of, ages)
+        engagement_raw = math.fsum(every)
     engagement = _clamp(round_half_away(engagement_raw), model.engagement_caps)
     score = fit + engagement
     grade = _grade(model, fit)
 
-    status, mql_at, kept, basis = _status(model, as_of, previous, [c.label for c in disqualifiers], fast_basis,
-                                          fit, engagement, score)
-    if disqualifiers:
-        reason = join_reason((basis,), model.reason_max_length)
-    else:
-        reason = join_reason((basis, fit_text(fit, fit_checks),
-                              contributions_text("Engagement", engagement, engagement_hits)),
-                             model.reason_max_length)
-    breakdown = (*[check.contribution for check in fit_checks], *engagement_hits,
-                 *[check.contribution for check in disqualifiers], *fast_hits)
-    return Evaluation(fit, engagement, score, grade, status, mql_at, reason, breakdown, kept)
-
-
-def _status(model: Model, as_of: date, previous: Previous | None, disqualifiers: list[str], fast_basis: str,
-            fit: int, engagement: int, score: int) -> tuple[str, date | None, bool, str]:
-    """(status, mql_at, kept by stickiness, basis of the reason): the first of disqualified, mql (fast-track,
-    thresholds, or sticky), engaged, lead. A person was MQL when the previous state says so or has an
-    mql_at; disqualification keeps that date as history."""
+    # status, first that holds: disqualified, mql (fast-track, thresholds, sticky), engaged, lead. A person
+    # was MQL when the previous state says so or has an mql_at; disqualification keeps that date as history.
     was_mql = previous is not None and (previous.status == "mql" or previous.mql_at is not None)
     first_mql = previous.mql_at if previous is not None else None
+    kept = False
+    fast_index = -1
+    if fast_latest is not None:
+        for index, last in enumerate(fast_latest):
+            if last is not None:
+                fast_index = index
+                break
     if disqualifiers:
-        return "disqualified", first_mql, False, disqualified_basis(disqualifiers)
-    mql_at = first_mql if was_mql and first_mql else as_of
-    if fast_basis:
-        return "mql", mql_at, False, fast_basis
-    if model.mql is not None and model.mql.hold(fit, engagement, score):
-        return "mql", mql_at, False, thresholds_basis(model.mql, fit, engagement, score)
-    if was_mql:
-        return "mql", mql_at, True, kept_basis(mql_at)
-    if model.engaged is not None and model.engaged.hold(fit, engagement, score):
-        return "engaged", None, False, ""
-    return "lead", None, False, ""
+        status, mql_at, basis = "disqualified", first_mql, _DISQUALIFIED
+    else:
+        mql_at = first_mql if was_mql and first_mql else as_of
+        if fast_index >= 0:
+            status, basis = "mql", _FAST_TRACK
+        elif model.mql is not None and model.mql.hold(fit, engagement, score):
+            status, basis = "mql", _THRESHOLDS
+        elif was_mql:
+            status, basis, kept = "mql", _KEPT, True
+        else:
+            mql_at, basis = None, _NO_BASIS
+            engaged = model.engaged is not None and model.engaged.hold(fit, engagement, score)
+            status = "engaged" if engaged else "lead"
+    parts = _Parts(model, fit_checks, disqualifiers, counted, fast_counts, fast_latest, fast_index, basis)
+    return Evaluation.deferred(fit, engagement, score, grade, status, mql_at, kept, parts)
 
 
-def _timeline(model: Model, activities: Sequence[Activity], as_of: date) -> list[Row]:
-    """Activities that count: de-duplicated by id (first kept), of a type some rule reads, inside the
-    window; most recent first, ties in input order."""
-    day = as_of.toordinal()
-    window = model.window_days
+def _scan(model: Model, activities: Sequence[Activity], as_of: date,
+          ) -> tuple[dict[int, list[int]], list[int] | None, list[datetime | None] | None]:
+    """One pass over the activities that count: de-duplicated by id (first kept), of a type some rule
+    reads, inside the window.
+
+    Returns, per engagement rule that matched (by index), the ages of its matching activities in input
+    order (the engine keeps the ``max_count`` smallest: the most recent; equal ages are worth the same);
+    per fast-track rule, the matching activities within its days and the most recent of them (ties: the
+    first in input order); ``None`` for both when the model has no fast-track rule."""
+    midnight = datetime.combine(as_of, _MIDNIGHT_UTC)
+    window = UNLIMITED if model.window_days is None else model.window_days
     by_type = model.by_type
+    counted: dict[int, list[int]] = {}
+    fast_counts: list[int] | None = None
+    fast_latest: list[datetime | None] | None = None
+    if model.fast_track:
+        fast_counts = [0] * len(model.fast_track)
+        fast_latest = [None] * len(model.fast_track)
     seen: set[str] | None = None
-    rows: list[Row] = []
     for activity in activities:
         activity_id = activity.id
         if activity_id is not None:
             if seen is None:
-                seen = set()
+                seen = {activity_id}
             elif activity_id in seen:
                 continue
-            seen.add(activity_id)
-        kind = activity.type
-        if kind not in by_type:
+            else:
+                seen.add(activity_id)
+        slots = by_type.get(activity.type)
+        if slots is None:
             continue
         at = activity.at
-        if at.tzinfo is not UTC:
-            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-        # floor((as_of_midnight - at) / 1 day) without timedelta arithmetic: whole days between the
-        # dates, one less when `at` is past midnight.
-        age = day - at.toordinal()
-        if at.hour or at.minute or at.second or at.microsecond:
-            age -= 1
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        # floor((as_of_midnight - at) / 1 day): timedelta keeps days floored (seconds are never negative);
+        # aware datetimes in other zones subtract as UTC.
+        age = (midnight - at).days
+        if age > window:
+            continue
         if age < 0:
             age = 0
-        elif window is not None and age > window:
-            continue
-        rows.append((at, age, kind, activity.attributes))
-    if len(rows) > 1:
-        rows.sort(key=_AT, reverse=True)     # stable: equal timestamps keep input order
-    return rows
-
-
-def _activities(model: Model, rows: list[Row]) -> tuple[list[Contribution], float, list[Contribution], str]:
-    """One pass over the timeline (most recent first) for the engagement and fast-track rules.
-
-    Engagement: each rule's first ``max_count`` matching activities, decayed; returns the rules that
-    counted something and the exact total. Fast-track: the rules that hold (count = matching activities
-    within their days) and the basis text of the first of them in file order, dated by its most
-    recent matching activity."""
-    counted: list[list[float] | None] = [None] * len(model.engagement)
-    fast_counts = [0] * len(model.fast_track)
-    fast_latest: list[datetime | None] = [None] * len(model.fast_track)
-    by_type = model.by_type
-    for at, age, kind, attributes in rows:
-        engagement_checks, fast_checks = by_type[kind]
-        for index, limit, test, points, half_life in engagement_checks:
-            got = counted[index]
-            if got is not None and len(got) >= limit:
-                continue
+        engagement_slots, fast_slots = slots
+        attributes = activity.attributes
+        for index, test in engagement_slots:
             if test is None or test(attributes):
-                value = points if half_life is None else points * 0.5 ** (age / half_life)
-                if got is None:
-                    counted[index] = [value]
+                ages = counted.get(index)
+                if ages is None:
+                    counted[index] = [age]
                 else:
-                    got.append(value)
-        for index, within, test in fast_checks:
-            if age <= within and (test is None or test(attributes)):
-                fast_counts[index] += 1
-                if fast_latest[index] is None:
-                    fast_latest[index] = at
-    hits = [Contribution("engagement", check.label, len(got), math.fsum(got))
-            for check, got in zip(model.engagement, counted, strict=True) if got]
-    if len(hits) > 1:
-        total = math.fsum([value for got in counted if got for value in got])
-    else:
-        total = hits[0].points if hits else 0.0
-    if not model.fast_track:
-        return hits, total, [], ""
-    fast_hits = [Contribution("fast_track", fast.label, fast_counts[fast.index], 0.0)
-                 for fast in model.fast_track if fast_counts[fast.index]]
-    basis = ""
-    for fast in model.fast_track:
-        last = fast_latest[fast.index]
-        if last is not None:
-            basis = fast_track_basis(fast.label, last.date())
-            break
-    return hits, total, fast_hits, basis
+                    ages.append(age)
+        if fast_slots:
+            assert fast_counts is not None and fast_latest is not None
+            for index, within, test in fast_slots:
+                if age <= within and (test is None or test(attributes)):
+                    fast_counts[index] += 1
+                    last = fast_latest[index]
+                    if last is None or at > last:
+                        fast_latest[index] = at
+    return counted, fast_counts, fast_latest
+
+
+class _Parts:
+    """The parts of one evaluation the reason and the breakdown are made from (on first read)."""
+
+    __slots__ = ("basis", "counted", "disqualifiers", "fast_counts", "fast_index", "fast_latest", "fit_checks", "model")
+
+    def __init__(self, model: Model, fit_checks: list[FitCheck], disqualifiers: list[DisqualifyCheck],
+                 counted: dict[int, list[int]], fast_counts: list[int] | None,
+                 fast_latest: list[datetime | None] | None, fast_index: int, basis: int) -> None:
+        self.model = model
+        self.fit_checks = fit_checks
+        self.disqualifiers = disqualifiers
+        self.counted = counted                          # engagement rule index -> the ages that count
+        self.fast_counts = fast_counts
+        self.fast_latest = fast_latest
+        self.fast_index = fast_index                    # the first fast-track rule (file order) that holds
+        self.basis = basis
+
+    def render(self, evaluation: Evaluation) -> tuple[str, tuple[Contribution, ...]]:
+        """(mql_reason, breakdown) of ``evaluation``, the evaluation these parts were computed for."""
+        model = self.model
+        engagement = []
+        checks = model.engagement
+        counted = self.counted
+        for index in sorted(counted) if len(counted) > 1 else counted:     # file order
+            ages = counted[index]
+            check = checks[index]
+            engagement.append(_contribution(Contribution, ("engagement", check.label, len(ages),
+                                                           math.fsum(map(check.values.__getitem__, ages)))))
+        basis = self._basis(evaluation)
+        if self.disqualifiers:
+            reason = join_reason((basis,), model.reason_max_length)
+        else:
+            reason = join_reason((basis, fit_text(evaluation.fit, self.fit_checks),
+                                  contributions_text("Engagement", evaluation.engagement, engagement)),
+                                 model.reason_max_length)
+        fast_hits: list[Contribution] = []
+        if self.fast_counts is not None:
+            counts = self.fast_counts
+            fast_hits = [_contribution(Contribution, ("fast_track", fast.label, counts[fast.index], 0.0))
+                         for fast in model.fast_track if counts[fast.index]]
+        breakdown = (*[check.contribution for check in self.fit_checks], *engagement,
+                     *[check.contribution for check in self.disqualifiers], *fast_hits)
+        return reason, breakdown
+
+    def _basis(self, evaluation: Evaluation) -> str:
+        basis = self.basis
+        if basis == _NO_BASIS:
+            return ""
+        if basis == _DISQUALIFIED:
+            return disqualified_basis([check.label for check in self.disqualifiers])
+        if basis == _FAST_TRACK:
+            assert self.fast_latest is not None
+            last = self.fast_latest[self.fast_index]
+            assert last is not None
+            if last.tzinfo is not UTC:
+                last = last.astimezone(UTC)
+            return fast_track_basis(self.model.fast_track[self.fast_index].label, last.date())
+        if basis == _THRESHOLDS:
+            assert self.model.mql is not None
+            return thresholds_basis(self.model.mql, evaluation.fit, evaluation.engagement, evaluation.score)
+        assert evaluation.mql_at is not None
+        return kept_basis(evaluation.mql_at)
 
 
 def _grade(model: Model, fit: int) -> str | None:

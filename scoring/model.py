@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from config.models import Scoring, Thresholds
@@ -13,10 +14,28 @@ DEFAULT_REASON_MAX_LENGTH = 1000
 
 UNLIMITED = 2**62
 
+# Decayed values are looked up by age (whole days) up to this many days, computed beyond.
+VALUE_TABLE_DAYS = 4000
+
 # The hot loop's view of a rule, as plain tuples (cheaper to unpack than attributes to read).
 # test None: the rule has no `when` and matches every activity of its type.
-EngagementSlot = tuple[int, int, "Predicate | None", float, "float | None"]   # index, limit, test, points, half-life
-FastTrackSlot = tuple[int, int, "Predicate | None"]                            # index, within_days, test
+EngagementSlot = tuple[int, "Predicate | None"]              # index, test
+FastTrackSlot = tuple[int, int, "Predicate | None"]          # index, within_days, test
+
+
+class ValueTable(dict[int, float]):
+    """age in days -> one matching activity's worth, ``points * 0.5 ** (age / half_life_days)`` (CONTRACT.md
+    section 2, double precision): looked up for the usual ages, computed (not kept) for older ones."""
+
+    __slots__ = ("half_life_days", "points")
+
+    def __init__(self, points: float, half_life_days: float | None, days: int) -> None:
+        super().__init__((age, _decayed(points, half_life_days, age)) for age in range(days + 1))
+        self.points = points
+        self.half_life_days = half_life_days
+
+    def __missing__(self, age: int) -> float:
+        return _decayed(self.points, self.half_life_days, age)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +63,7 @@ class EngagementCheck:
     points: float
     limit: int                        # max_count, or UNLIMITED
     half_life_days: float | None      # the rule's own, else the model's; None: no decay
+    values: ValueTable                # values[age]: one matching activity's worth at that age
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +99,7 @@ class Model:
     engagement: tuple[EngagementCheck, ...]
     fast_track: tuple[FastTrackCheck, ...]
     by_type: dict[str, tuple[tuple[EngagementSlot, ...], tuple[FastTrackSlot, ...]]]   # activity type ->
+    engagement_values: tuple[tuple[int, Callable[[int], float]], ...]     # per engagement rule: limit, worth
     window_days: int | None
     mql: Limits | None
     engaged: Limits | None
@@ -94,11 +115,14 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
         raise ValueError(f"reason_max_length must be at least 2, got {reason_max_length}")
     decay = scoring.decay
     default_half_life = decay.half_life_days if decay else None
+    window_days = decay.window_days if decay else None
+    table_days = VALUE_TABLE_DAYS if window_days is None else min(window_days, VALUE_TABLE_DAYS)
     engagement = tuple(
         EngagementCheck(i, rule.label, compile_condition(rule.when), rule.points,
-                        rule.max_count or UNLIMITED,
-                        rule.half_life_days or default_half_life)
-        for i, rule in enumerate(scoring.engagement))
+                        rule.max_count or UNLIMITED, half_life,
+                        ValueTable(rule.points, half_life, table_days))
+        for i, rule in enumerate(scoring.engagement)
+        for half_life in (rule.half_life_days or default_half_life,))
     fast_track = tuple(FastTrackCheck(i, rule.label, compile_condition(rule.when), rule.within_days)
                        for i, rule in enumerate(scoring.fast_track))
     return Model(
@@ -111,7 +135,8 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
         engagement=engagement,
         fast_track=fast_track,
         by_type=_by_type(scoring, engagement, fast_track),
-        window_days=decay.window_days if decay else None,
+        engagement_values=tuple((check.limit, check.values.__getitem__) for check in engagement),
+        window_days=window_days,
         mql=_limits(scoring.mql),
         engaged=_limits(scoring.engaged),
         grades=tuple(sorted((scoring.grades or {}).items(), key=lambda item: item[1], reverse=True)),
@@ -136,13 +161,17 @@ def _by_type(scoring: Scoring, engagement: tuple[EngagementCheck, ...], fast_tra
     table: dict[str, tuple[list[EngagementSlot], list[FastTrackSlot]]] = {}
     for rule, check in zip(scoring.engagement, engagement, strict=True):
         slots = table.setdefault(rule.activity, ([], []))
-        slots[0].append((check.index, check.limit, None if rule.when is None else check.test, check.points,
-                         check.half_life_days))
+        slots[0].append((check.index, None if rule.when is None else check.test))
     for fast_rule, fast in zip(scoring.fast_track, fast_track, strict=True):
         slots = table.setdefault(fast_rule.activity, ([], []))
         within = UNLIMITED if fast.within_days is None else fast.within_days
         slots[1].append((fast.index, within, None if fast_rule.when is None else fast.test))
     return {kind: (tuple(eng), tuple(fast)) for kind, (eng, fast) in table.items()}
+
+
+def _decayed(points: float, half_life_days: float | None, age: int) -> float:
+    """CONTRACT.md section 2: ``points * 0.5 ** (age_days / half_life_days)`` in double precision."""
+    return points if half_life_days is None else points * 0.5 ** (age / half_life_days)
 
 
 def _limits(thresholds: Thresholds | None) -> Limits | None:

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from operator import attrgetter, itemgetter
 
 from scoring.model import FitCheck, Limits
 from scoring.records import Contribution, text_points
 
 ELLIPSIS = "\u2026"
+
+_POINTS = itemgetter(3)          # Contribution.points
+_RANK = attrgetter("rank")       # FitCheck.rank
 
 
 def fast_track_basis(label: str, last: date) -> str:
@@ -48,7 +52,8 @@ def contributions_text(heading: str, total: int, contributions: Sequence[Contrib
     """``Fit 35: Senior title +15, Software +10.``: largest first (ties: file order), counts above 1."""
     if not contributions:
         return ""
-    ordered = sorted(contributions, key=_minus_points) if len(contributions) > 1 else contributions
+    # largest first; sorting in reverse keeps equal points in file order
+    ordered = sorted(contributions, key=_POINTS, reverse=True) if len(contributions) > 1 else contributions
     parts = []
     for _, label, count, points in ordered:
         shown = text_points(points)
@@ -61,7 +66,7 @@ def fit_text(total: int, checks: Sequence[FitCheck]) -> str:
     if not checks:
         return ""
     if len(checks) > 1:
-        checks = sorted(checks, key=_rank)
+        checks = sorted(checks, key=_RANK)
     return f"Fit {total}: {', '.join([check.piece for check in checks])}."
 
 
@@ -77,10 +82,3 @@ def plain_number(value: float) -> str:
     """``20`` for 20.0, ``7.5`` for 7.5."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
-
-def _rank(check: FitCheck) -> int:
-    return check.rank
-
-
-def _minus_points(contribution: Contribution) -> float:
-    return -contribution[3]

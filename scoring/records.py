@@ -7,10 +7,10 @@ All are frozen dataclasses with slots. :class:`Evaluation.to_dict` is the JSON o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 ContributionKind = Literal["fit", "engagement", "disqualify", "fast_track"]
 
@@ -50,33 +50,136 @@ class Contribution(NamedTuple):
         return {"kind": self.kind, "label": self.label, "count": self.count, "points": json_points(self.points)}
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """The outputs for one person. ``kept`` is true when the status is MQL only by stickiness."""
+class Renderer(Protocol):
+    """Renders an evaluation's reason and breakdown on demand (the engine's deferred part)."""
 
-    fit: int
-    engagement: int
-    score: int
-    grade: str | None
-    status: str
-    mql_at: date | None
-    mql_reason: str
-    breakdown: tuple[Contribution, ...]
-    kept: bool = False
+    def render(self, evaluation: Evaluation) -> tuple[str, tuple[Contribution, ...]]: ...
+
+
+_NAMES = ("fit", "engagement", "score", "grade", "status", "mql_at", "mql_reason", "breakdown", "kept")
+_REASON, _BREAKDOWN, _KEPT, _RENDERER = 6, 7, 8, 9
+_set = object.__setattr__
+
+
+class Evaluation:
+    """The outputs for one person. ``kept`` is true when the status is MQL only by stickiness.
+
+    Immutable; compared, hashed and shown by its fields like a frozen dataclass. The ``mql_reason`` and
+    ``breakdown`` of an evaluation made by :func:`scoring.evaluate` are rendered when first read (then
+    kept), from the same evaluation that produced the numbers: a caller that reads only the numbers and
+    the status does not pay for the text.
+    """
+
+    __slots__ = ("_fields",)
+    __match_args__ = ("fit", "engagement", "score", "grade", "status", "mql_at", "mql_reason", "breakdown", "kept")
+
+    # fit, engagement, score, grade, status, mql_at, mql_reason, breakdown, kept, renderer; reason and
+    # breakdown are None (and renderer set) until rendered.
+    _fields: tuple[Any, ...]
+
+    def __init__(self, fit: int, engagement: int, score: int, grade: str | None, status: str, mql_at: date | None,
+                 mql_reason: str, breakdown: tuple[Contribution, ...], kept: bool = False) -> None:
+        _set(self, "_fields", (fit, engagement, score, grade, status, mql_at, mql_reason, breakdown, kept, None))
+
+    @classmethod
+    def deferred(cls, fit: int, engagement: int, score: int, grade: str | None, status: str, mql_at: date | None,
+                 kept: bool, renderer: Renderer) -> Evaluation:
+        """An evaluation whose reason and breakdown ``renderer`` makes when either is first read."""
+        self = object.__new__(cls)
+        _set(self, "_fields", (fit, engagement, score, grade, status, mql_at, None, None, kept, renderer))
+        return self
+
+    @property
+    def fit(self) -> int:
+        return self._fields[0]  # type: ignore[no-any-return]
+
+    @property
+    def engagement(self) -> int:
+        return self._fields[1]  # type: ignore[no-any-return]
+
+    @property
+    def score(self) -> int:
+        return self._fields[2]  # type: ignore[no-any-return]
+
+    @property
+    def grade(self) -> str | None:
+        return self._fields[3]  # type: ignore[no-any-return]
+
+    @property
+    def status(self) -> str:
+        return self._fields[4]  # type: ignore[no-any-return]
+
+    @property
+    def mql_at(self) -> date | None:
+        return self._fields[5]  # type: ignore[no-any-return]
+
+    @property
+    def mql_reason(self) -> str:
+        reason = self._fields[_REASON]
+        return self._render()[_REASON] if reason is None else reason  # type: ignore[no-any-return]
+
+    @property
+    def breakdown(self) -> tuple[Contribution, ...]:
+        breakdown = self._fields[_BREAKDOWN]
+        return self._render()[_BREAKDOWN] if breakdown is None else breakdown  # type: ignore[no-any-return]
+
+    @property
+    def kept(self) -> bool:
+        return self._fields[_KEPT]  # type: ignore[no-any-return]
+
+    def _render(self) -> tuple[Any, ...]:
+        fields = self._fields
+        reason, breakdown = fields[_RENDERER].render(self)
+        fields = (*fields[:_REASON], reason, breakdown, fields[_KEPT], None)
+        _set(self, "_fields", fields)
+        return fields
+
+    def _values(self) -> tuple[Any, ...]:
+        fields = self._fields
+        if fields[_RENDERER] is not None:
+            fields = self._render()
+        return fields[:_RENDERER]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Evaluation)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(_NAMES, self._values(), strict=True))
+        return f"Evaluation({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Evaluation, self._values())
 
     def to_dict(self, person_id: Any = None) -> dict[str, Any]:
         """The ``crmsync score`` output object: id, fit, engagement, score, grade, status, mql_at,
         mql_reason, breakdown."""
+        fields = self._fields
+        if fields[_RENDERER] is not None:
+            fields = self._render()
+        fit, engagement, score, grade, status, mql_at, reason, breakdown = fields[:_KEPT]
         return {
             "id": person_id,
-            "fit": self.fit,
-            "engagement": self.engagement,
-            "score": self.score,
-            "grade": self.grade,
-            "status": self.status,
-            "mql_at": None if self.mql_at is None else self.mql_at.isoformat(),
-            "mql_reason": self.mql_reason,
-            "breakdown": [c.to_dict() for c in self.breakdown],
+            "fit": fit,
+            "engagement": engagement,
+            "score": score,
+            "grade": grade,
+            "status": status,
+            "mql_at": None if mql_at is None else mql_at.isoformat(),
+            "mql_reason": reason,
+            "breakdown": [{"kind": kind, "label": label, "count": count, "points": json_points(points)}
+                          for kind, label, count, points in breakdown],
         }
 
 
@@ -107,7 +210,16 @@ def json_points(value: float) -> int | float:
     """Points as shown in JSON: two decimals, whole numbers without ``.0``."""
     if value.is_integer():
         return int(value)
-    rounded = round_places(value, 2)
+    # round_places(value, 2) inlined for the usual case (not within 1e-6 of a tie)
+    scaled = abs(value) * 100.0
+    whole = int(scaled)
+    rest = scaled - whole
+    if abs(rest - 0.5) > 1e-6:
+        rounded = (whole + 1 if rest > 0.5 else whole) / 100.0
+        if value < 0:
+            rounded = -rounded
+    else:
+        rounded = round_places(value, 2)
     return int(rounded) if rounded.is_integer() else rounded
 
 
@@ -120,11 +232,13 @@ def text_points(value: float) -> str:
     tenths = int(scaled)
     rest = scaled - tenths
     if abs(rest - 0.5) > 1e-6:
-        tenths += rest > 0.5
+        if rest > 0.5:
+            tenths += 1
     else:
         tenths = round_half_away(round_places(abs(value), 1) * 10.0)
-    if tenths == 0:
+    if not tenths:
         return "+0"
     whole, tenth = divmod(tenths, 10)
-    body = f"{whole}.{tenth}" if tenth else str(whole)
-    return f"+{body}" if value > 0 else f"-{body}"
+    if value > 0:
+        return f"+{whole}.{tenth}" if tenth else f"+{whole}"
+    return f"-{whole}.{tenth}" if tenth else f"-{whole}"
