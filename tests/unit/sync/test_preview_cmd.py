@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,14 @@ from click.testing import CliRunner, Result
 
 import sync.cli.preview_cmd  # noqa: F401  (registers the command before the lead wires it in commands.py)
 from config import load_tenant_file, parse_tenant
+from connectors.registry import create_connector
+from sandbox import Sandbox
 from sync import tables as t
 from sync.cli.app import cli
 from sync.cli.preview_cmd import Writes, preview, push_batch
 from sync.cycle import run_cycle
 from sync.store import Store
+from tests.e2e.conftest import HS_TOKEN, HUBSPOT_TENANT, SALESFORCE_TENANT, SF_ID, SF_SECRET
 
 from .test_explain import ENV, NOW, YAML, counts, crm_with_people, make_tenant, sync_once, tenant_yaml
 
@@ -234,3 +238,65 @@ def test_live_persons_pages_and_unechoed_writes(store: Store) -> None:
     whole = preview(tenant, candidate, ts, as_of=date(2026, 11, 10))
     assert preview(tenant, candidate, ts, as_of=date(2026, 11, 10), page=1) == whole
     assert whole["people"] == 3
+
+
+EVERYONE = "  fit:\n    - label: Everyone\n      points: 1\n"     # a new fit rule: every fit moves by 1
+
+
+@pytest.mark.parametrize("kind", ["salesforce", "hubspot"])
+def test_preview_predicts_what_applying_the_model_writes(tmp_path: Path, kind: str) -> None:
+    """Against the sandbox (the real connectors; Salesforce Leads and Contacts, HubSpot contacts): the
+    preview's writes and push calls are exactly those of the cycle that applies the candidate."""
+    with Sandbox() as sb:
+        if kind == "salesforce":
+            account = sb.add_salesforce_org(client_id=SF_ID, client_secret=SF_SECRET, leads=120, contacts=80, seed=4)
+            env = {"E2E_SF_ID": SF_ID, "E2E_SF_SECRET": SF_SECRET}
+            text, endpoint, path = SALESFORCE_TENANT, "salesforce.composite.update", "/composite/sobjects"
+        else:
+            account = sb.add_hubspot_portal(token=HS_TOKEN, contacts=150, seed=5)
+            env = {"E2E_HS_TOKEN": HS_TOKEN}
+            text, endpoint, path = HUBSPOT_TENANT, "hubspot.contacts.batch_update", "/batch/update"
+        tenant = parse_tenant(text.format(url=sb.url), env=env)
+        candidate = parse_tenant(text.replace("  fit:\n", EVERYONE, 1).format(url=sb.url), env=env)
+        if kind == "hubspot":
+            connector = create_connector(tenant)
+            connector.provision()
+            connector.close()
+        store = Store.open(f"sqlite:///{tmp_path}/crm.db")
+        try:
+            now = datetime.now(UTC)
+            first = run_cycle(tenant, store, now=now)
+            assert first.status == "ok", first.error
+            ts = store.for_tenant(tenant.tenant)
+            as_of = (now + timedelta(minutes=15)).date()
+            before = counts_of(store, tenant.tenant)
+            sb.clear_requests()
+            report = preview(tenant, candidate.scoring, ts, as_of=as_of, page=50)
+            assert sb.requests(account) == []                   # no CRM call
+            assert counts_of(store, tenant.tenant) == before     # nothing written
+            assert report["people"] == len(ts.live_persons()) > 100
+            if as_of == now.date():
+                assert report["writes"]["current"]["records"] == 0   # the first cycle wrote everything
+            predicted = report["writes"]["candidate"]
+            assert predicted["fields"]["Fit_Score__c" if kind == "salesforce" else "crmsync_fit_score"] > 100
+            time.sleep(0.3)
+            sb.clear_requests()
+            applied = run_cycle(candidate, store, now=now + timedelta(minutes=15))
+            assert applied.status == "ok", applied.error
+            assert applied.writes["done"] == predicted["records"]
+            assert applied.api_calls[endpoint] == predicted["api_calls"][endpoint]
+            pushes = [e for e in sb.requests(account) if e.path.endswith(path) or (path in e.path and
+                                                                                  e.method == "PATCH")]
+            assert len(pushes) == predicted["api_calls"][endpoint]
+            assert sum(e.batch_size or 0 for e in pushes) == predicted["records"]
+            if kind == "salesforce":
+                assert set(predicted["by_object"]) == {"Lead", "Contact"}
+            else:
+                assert predicted["api_calls"][endpoint] == 2                    # 150 contacts, 100 a call
+        finally:
+            store.close()
+
+
+def counts_of(store: Store, tenant: str) -> dict[str, int]:
+    ts = store.for_tenant(tenant)
+    return {table.name: ts.count(table) for table in (t.persons, t.scores, t.activities, t.outbox, t.runs)}
