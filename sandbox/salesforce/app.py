@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 from sandbox.salesforce import bulk, soql
@@ -51,16 +52,22 @@ class SalesforceApp:
         self.fractional_datetimes = (not strict) if fractional_datetimes is None else fractional_datetimes
         self.unknown_field_per_record = (not strict) if unknown_field_per_record is None else unknown_field_per_record
         self.bulk_polls = bulk_polls
-        if isinstance(now, datetime):        # generation clock: time runs on from it at the real pace
-            start, real_start = now, time.monotonic()
-            self._clock: Clock = lambda: start + timedelta(seconds=time.monotonic() - real_start)
-        else:
-            self._clock = now or (lambda: datetime.now(UTC))
+        self._clock: Clock = lambda: datetime.now(UTC)
+        self.set_clock(now)                  # generation clock: a datetime runs on at the real pace
         self._lock = threading.RLock()
         self._orgs: dict[str, Org] = {}
         self._sessions: dict[str, Session] = {}
 
     # ---- administration (tests, demo, benchmarks) ----
+
+    def set_clock(self, now: Clock | datetime | None) -> None:
+        """Replace the org clock: a callable (e.g. ``lambda: frozen`` to stop time), a datetime (time runs
+        on from it at the real pace) or None (real time). Tests use it for same-second edits."""
+        if isinstance(now, datetime):
+            start, real_start = now, time.monotonic()
+            self._clock = lambda: start + timedelta(seconds=time.monotonic() - real_start)
+        else:
+            self._clock = now or (lambda: datetime.now(UTC))
 
     def add_org(self, client_id: str, client_secret: str, leads: int = 300, contacts: int = 200, seed: int = 2,
                 daily_api_limit: int = 15000, session_ttl_calls: int | None = None,
@@ -142,6 +149,12 @@ class SalesforceApp:
         return None
 
     def handle(self, request: SandboxRequest) -> SandboxResponse | None:
+        response = self._handle(request)
+        if response is not None:        # as Salesforce does; on the org's clock (second resolution)
+            response.headers["Date"] = format_datetime(datetime.fromtimestamp(self._now(), UTC), usegmt=True)
+        return response
+
+    def _handle(self, request: SandboxRequest) -> SandboxResponse | None:
         if not request.path.startswith("/services/"):
             return None
         with self._lock:
