@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -37,6 +38,7 @@ class Bulk:
         self.poller = poller
         self.poll_s = poll_s
         self.page_rows = page_rows
+        self.horizon: datetime | None = None     # of the last query job (SalesforceClient.timed)
 
     # ------------------------------------------------------------------ jobs
     def _wait(self, kind: str, job_id: str) -> dict[str, Any]:
@@ -60,9 +62,11 @@ class Bulk:
     # ------------------------------------------------------------------ query
     def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Rows of ``soql`` page by page (REST-shaped dicts)."""
-        job = self.client.restful("salesforce.bulk2.query", "jobs/query", method="POST", json={
-            "operation": "queryAll" if include_deleted else "query", "query": soql,
-            "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"})
+        body = {"operation": "queryAll" if include_deleted else "query", "query": soql,
+                "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"}
+        job = self.client.timed(lambda: self.client.restful("salesforce.bulk2.query", "jobs/query", method="POST",
+                                                            json=body))
+        self.horizon = self.client.horizon      # the job reads a snapshot taken after it was created
         job_id = str(job["id"])
         self._wait("query", job_id)
         locator: str | None = None

@@ -9,8 +9,12 @@ from ``GET limits/`` in :meth:`read_limits`.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar, cast
 
 import requests
 from simple_salesforce.api import Salesforce
@@ -25,6 +29,8 @@ from connectors.salesforce.auth import Token, TokenSource, classify_token, read_
 from connectors.salesforce.classify import classify
 from connectors.salesforce.transport import allow_plain_http, build_session
 
+T = TypeVar("T")
+
 
 class SalesforceClient:
     def __init__(self, crm: SalesforceCRM, caller: Caller, *, session: requests.Session | None = None,
@@ -36,6 +42,8 @@ class SalesforceClient:
         self.tokens = tokens or TokenSource(crm, self.session)
         self._sf: Salesforce | None = None
         self._retry_after: float | None = None      # from the last 429/503 answer, if it said
+        self._server_date: datetime | None = None   # the ``Date`` header of the last answer
+        self.horizon: datetime | None = None        # see :meth:`timed`
 
     # ------------------------------------------------------------------ login
     @property
@@ -69,6 +77,7 @@ class SalesforceClient:
         if isinstance(budget, SalesforceBudget):
             budget.observe(response.status_code, response.headers)
         self._retry_after = None
+        self._server_date = http_date(response.headers.get("Date"))
         if response.status_code in (429, 503):
             try:
                 self._retry_after = float(response.headers.get("Retry-After", ""))
@@ -84,11 +93,23 @@ class SalesforceClient:
         return verdict
 
     # ------------------------------------------------------------------ calls
+    def timed(self, call: Callable[[], T]) -> T:
+        """Make ``call`` and set :attr:`horizon`: the latest second that had surely ended, on the CRM's
+        clock, before the call began (its answer's ``Date`` less the time it took, less one second for
+        the header's resolution). None when the CRM sent no ``Date``."""
+        self._server_date = None
+        started = time.monotonic()
+        result = call()
+        date = self._server_date
+        self.horizon = None if date is None else date - timedelta(seconds=time.monotonic() - started + 1)
+        return result
+
     def query(self, soql: str, *, include_deleted: bool = False) -> dict[str, Any]:
+        """One SOQL query (its first page); sets :attr:`horizon` for the snapshot it reads."""
         label = "salesforce.query_all" if include_deleted else "salesforce.query"
-        return cast(dict[str, Any], self.caller.call(
+        return cast(dict[str, Any], self.timed(lambda: self.caller.call(
             label, lambda: self.sf.query(soql, include_deleted=include_deleted), self.classify,
-            refresh=self.refresh))
+            refresh=self.refresh)))
 
     def query_more(self, next_url: str) -> dict[str, Any]:
         return cast(dict[str, Any], self.caller.call(
@@ -127,3 +148,14 @@ class SalesforceClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP ``Date`` header as an aware UTC datetime (None when absent or unreadable)."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)

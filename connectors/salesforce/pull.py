@@ -1,8 +1,9 @@
 """Streams: what each one queries and how its rows become canonical records, page by page.
 
-Incremental pulls use ``queryAll`` so that rows deleted since the cursor come back with
-``IsDeleted = true`` in the same call (a stream with no changes costs exactly one call); full pulls
-use ``query``. Each API page (up to 2,000 rows, followed by ``nextRecordsUrl``) is one :class:`Page`.
+Every pull uses ``queryAll`` so that deleted rows come back with ``IsDeleted = true`` in the same call
+(a stream with no changes costs exactly one call). The first and full pulls read them too: a record
+deleted before the first pull but stamped after the newest live one would otherwise surface in the
+next cycle as a change. Each API page (up to 2,000 rows, then ``nextRecordsUrl``) is one :class:`Page`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from connectors.base import ActivityRecord, CompanyRecord, Cursor, Page, PersonR
 from connectors.salesforce import mapping
 from connectors.salesforce.bulk import Bulk
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.cursor import StreamCursor
+from connectors.salesforce.cursor import CursorTracker, StreamCursor
 from connectors.salesforce.soql import Select, any_of, condition, count, in_condition
 
-KEYSET_MIN_TIES = 100
 Record = PersonRecord | CompanyRecord | ActivityRecord
 Convert = Callable[[Mapping[str, Any]], Record | None]
 
@@ -82,37 +82,27 @@ def pull_stream(client: SalesforceClient, stream: Stream, saved: Cursor | None, 
             and (bulk_threshold == 0 or count_rows(client, stream, until) > bulk_threshold)):
         yield from pull_bulk(bulk, stream, floor, until)
         return
-    state = StreamCursor() if full else floor
-    soql = stream.select(state.ts, until, keyset_after(state)).text()
-    answer = client.query(soql, include_deleted=not full and state.ts is not None)
+    skip = StreamCursor() if full else floor
+    soql = stream.select(skip.ts, until, skip.after).text()
+    answer = client.query(soql, include_deleted=True)
+    horizon = client.horizon        # rows at a later second may still change within it: claim none there
+    state = CursorTracker(skip)
     while True:
         records: list[Record] = []
         for row in answer.get("records") or ():
             record_id = str(row[mapping.ID])
             ts = mapping.modified_at(row)
-            if state.seen(record_id, ts):
+            if skip.seen(record_id, ts):
                 continue
-            state = state.advance(record_id, ts)
+            state.add(record_id, ts)
             converted = stream.convert(row)
             if converted is not None:
                 records.append(converted)
-        yield make_page(stream, state.at_least(floor), records)
+        yield make_page(stream, state.cursor().opened(horizon).at_least(floor), records)
         next_url = answer.get("nextRecordsUrl")
         if answer.get("done", True) or not next_url:
             return
         answer = client.query_more(str(next_url))
-
-
-def keyset_after(cursor: StreamCursor) -> str | None:
-    """The last id read at the cursor when many records share its timestamp, else None.
-
-    Re-reading thousands of ties at the cursor would cost more than one call per cycle, so the query
-    then asks only for ``SystemModstamp > ts OR Id > last`` (rows at ``ts`` come sorted by Id). Only
-    when ``ts`` is a whole second, so that the SOQL literal is exactly the cursor's timestamp.
-    """
-    if cursor.ts is None or cursor.ts.microsecond or len(cursor.ids) < KEYSET_MIN_TIES:
-        return None
-    return max(cursor.ids)
 
 
 def count_rows(client: SalesforceClient, stream: Stream, until: datetime) -> int:
@@ -125,18 +115,21 @@ def pull_bulk(bulk: Bulk, stream: Stream, floor: StreamCursor, until: datetime) 
     saved cursor (a crash re-reads from there) and the last one the newest timestamp read."""
     select = stream.select(None, until)
     soql = Select(select.object, select.fields, select.where).text()     # no ORDER BY in bulk
-    state = StreamCursor()
+    state = CursorTracker()
     pending: list[Record] | None = None
-    for rows in bulk.query(soql):
+    horizon = None
+    for rows in bulk.query(soql, include_deleted=True):
         if pending is not None:
             yield make_page(stream, floor, pending)
+        else:
+            horizon = bulk.horizon
         pending = []
         for row in rows:
-            state = state.advance(str(row[mapping.ID]), mapping.modified_at(row))
+            state.add(str(row[mapping.ID]), mapping.modified_at(row))
             converted = stream.convert(row)
             if converted is not None:
                 pending.append(converted)
-    yield make_page(stream, state.at_least(floor), pending or [])
+    yield make_page(stream, state.cursor().opened(horizon).at_least(floor), pending or [])
 
 
 def make_page(stream: Stream, cursor: StreamCursor, records: list[Record]) -> Page:

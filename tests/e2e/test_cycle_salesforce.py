@@ -37,6 +37,9 @@ def test_salesforce_cycles(salesforce: SalesforceWorld, store: Store) -> None:
     second = run_cycle(salesforce.tenant, store, now=now + timedelta(minutes=15))
     assert second.status == "ok", second.error
     assert salesforce.writes() == []
+    # our own writes come back (the leads and contacts are pulled again) and change nothing
+    assert second.streams["leads"]["pulled"] + second.streams["contacts"]["pulled"] >= first.writes["done"]
+    assert {name: s["changed"] for name, s in second.streams.items()} == dict.fromkeys(second.streams, 0)
     # the session expires and one lead changes: the connector logs in again, only that lead is written
     with store.engine.connect() as conn:
         target = conn.execute(sa.select(t.scores.c.person_id).join(t.persons, sa.and_(
@@ -44,8 +47,8 @@ def test_salesforce_cycles(salesforce: SalesforceWorld, store: Store) -> None:
             t.persons.c.object_type == "Lead", sa.not_(t.persons.c.read_only), t.scores.c.fit == 0,
             t.scores.c.status == "lead").order_by(t.scores.c.person_id).limit(1)).scalar_one()
     # The cycles run with a faked `now` ahead of the sandbox's clock, so the cursor lag that guards real
-    # cycles cannot help here: let the sandbox's second-resolution SystemModstamp move past the cursor.
-    time.sleep(1.1)
+    # cycles cannot help: the edit may land in the very second the leads cursor stands at (SystemModstamp
+    # has whole seconds). The cursor claims a second only once it has ended on the org's clock.
     salesforce.patch("Lead", target, {"Title": "Chief Revenue Officer"})
     assert salesforce.sb.salesforce is not None
     salesforce.sb.salesforce.expire_sessions(salesforce.org)

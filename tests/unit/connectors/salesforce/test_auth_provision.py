@@ -41,7 +41,7 @@ def test_jwt_bearer_assertion_is_signed_with_the_right_claims() -> None:
     with responses.RequestsMock() as rsps:
         rsps.add(responses.POST, "https://login.salesforce.com/services/oauth2/token",
                  json={"access_token": "jwt-tok", "instance_url": "https://acme.my.salesforce.com"})
-        rsps.add(responses.GET, f"{API}/query/", json=records_page([]))
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page([]))
         list(conn.pull("accounts", None, until=UNTIL))
         form = parse_qs(str(rsps.calls[0].request.body))
         assert rsps.calls[1].request.headers["Authorization"] == "Bearer jwt-tok"
@@ -62,7 +62,7 @@ def test_plain_http_loopback_is_reached_over_http_only_for_loopback() -> None:
     with responses.RequestsMock() as rsps:
         rsps.add(responses.POST, "http://127.0.0.1:8765/services/oauth2/token",
                  json={"access_token": "t", "instance_url": "http://127.0.0.1:8765"})
-        rsps.add(responses.GET, "http://127.0.0.1:8765/services/data/v59.0/query/", json=records_page([]))
+        rsps.add(responses.GET, "http://127.0.0.1:8765/services/data/v59.0/queryAll/", json=records_page([]))
         pages = list(conn.pull("accounts", None, until=UNTIL))
     assert len(pages) == 1
 

@@ -48,7 +48,7 @@ def test_full_pull_below_threshold_uses_rest() -> None:
     with responses.RequestsMock() as rsps:
         add_token(rsps)
         rsps.add(responses.GET, f"{API}/query/", json={"totalSize": 10, "done": True, "records": []})
-        rsps.add(responses.GET, f"{API}/query/", json=records_page([]))
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page([]))
         pages = list(conn.pull("accounts", None, until=UNTIL, full=True))
     assert len(pages) == 1
 

@@ -25,7 +25,7 @@ def test_paging_follows_next_records_url_and_cursor_never_goes_back() -> None:
     conn, _ = connector()
     with responses.RequestsMock() as rsps:
         add_token(rsps)
-        rsps.add(responses.GET, f"{API}/query/", json=records_page(
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page(
             [lead("00Q1", T1), lead("00Q2", T1)], next_url="/services/data/v59.0/query/01g-2"))
         rsps.add(responses.GET, f"{INSTANCE}/services/data/v59.0/query/01g-2",
                  json=records_page([lead("00Q3", T1), lead("00Q4", T2, IsConverted=True)]))
@@ -42,7 +42,7 @@ def test_paging_follows_next_records_url_and_cursor_never_goes_back() -> None:
     assert [p.id for p in persons] == ["00Q1", "00Q2", "00Q3", "00Q4"]
     assert persons[3].read_only
     assert not persons[0].read_only
-    assert conn.take_usage().calls == {"salesforce.oauth.token": 1, "salesforce.query": 1,
+    assert conn.take_usage().calls == {"salesforce.oauth.token": 1, "salesforce.query_all": 1,
                                        "salesforce.query_more": 1}
 
 
@@ -83,7 +83,7 @@ def test_person_fields_crm_values_and_company() -> None:
            "MQL_Date__c": None}
     with responses.RequestsMock() as rsps:
         add_token(rsps)
-        rsps.add(responses.GET, f"{API}/query/", json=records_page([row]))
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page([row]))
         person = next(iter(conn.pull("contacts", None, until=UNTIL))).persons[0]
     assert person.fields["company"] == "Globex"
     assert person.fields["employees"] == 500
@@ -115,9 +115,9 @@ def test_activities_from_campaign_members_tasks_and_events() -> None:
              "Type": "Meeting", "StartDateTime": "2024-04-27T15:00:00.000+0000"}
     with responses.RequestsMock() as rsps:
         add_token(rsps)
-        rsps.add(responses.GET, f"{API}/query/", json=records_page([member]))
-        rsps.add(responses.GET, f"{API}/query/", json=records_page(tasks))
-        rsps.add(responses.GET, f"{API}/query/", json=records_page([event]))
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page([member]))
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page(tasks))
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page([event]))
         got = {s: next(iter(conn.pull(s, None, until=UNTIL))).activities
                for s in ("campaign_members", "tasks", "events")}
         task_soql = soql_of(rsps.calls[2])
@@ -207,6 +207,6 @@ def test_an_open_call_task_is_not_engagement() -> None:
             "TaskSubtype": "Call", "Status": "Not Started", "CallType": "Outbound", "ActivityDate": "2024-05-02"}
     with responses.RequestsMock() as rsps:
         add_token(rsps)
-        rsps.add(responses.GET, f"{API}/query/", json=records_page([task]))
+        rsps.add(responses.GET, f"{API}/queryAll/", json=records_page([task]))
         (activity,) = next(iter(conn.pull("tasks", None, until=UNTIL))).activities
     assert activity.deleted
