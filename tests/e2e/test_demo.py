@@ -115,3 +115,40 @@ def _reader(stream: IO[str]) -> queue.Queue[str]:
 
     threading.Thread(target=pump, daemon=True).start()
     return lines
+
+
+def test_terminal_display_shows_a_live_line_per_tenant_then_a_line_per_cycle() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from sync.cli.demo_cmd import Display
+
+    out = StringIO()
+    display = Display(Console(file=out, force_terminal=True, width=200, color_system=None), cycles=2)
+    assert display.fancy
+    summary = {"status": "ok", "streams": {"contacts": {"pulled": 120, "changed": 120}}, "scored": 118,
+               "new_mqls": [["1", "Fast-track: Demo request (2026-12-01)."]], "writes": {"done": 118},
+               "api_calls": {"hubspot.contacts.list": 2}, "duration_s": 1.25}
+    display.event("northwind", 1, "cycle_started", {})
+    display.event("northwind", 1, "stage", {"stage": "pull"})
+    display.event("northwind", 1, "page", {"stream": "contacts", "pulled": 100, "changed": 100, "pages": 1})
+    display.event("globex", 1, "cycle_started", {})
+    display.event("globex", 1, "stage", {"stage": "score"})
+    display.event("globex", 1, "scored", {"scored": 500})
+    frame = StringIO()
+    Console(file=frame, width=200, color_system=None).print(display.render())
+    lines = frame.getvalue()
+    assert "globex     cycle 1 (backfill): scoring  500 people" in lines
+    assert "northwind  cycle 1 (backfill): pulling  contacts 100" in lines
+    display.event("northwind", 1, "cycle_finished", {"summary": summary})
+    display.event("northwind", 2, "activity", {"counts": {"page_view": 3, "demo_request": 1}})
+    display.event("northwind", 2, "cycle_started", {})
+    display.event("northwind", 2, "cycle_finished", {"summary": {**summary, "status": "failed",
+                                                                 "error": "Unreachable: [REDACTED] timed out"}})
+    display.event("northwind", 3, "cycle_finished", {"summary": summary})     # past --cycles: not shown
+    printed = out.getvalue()
+    assert ("northwind: cycle 1 (backfill) ok in 1.2 s: 120 records pulled, 118 scored, 1 new MQL, "
+            "118 records written, 2 API calls") in printed
+    assert "northwind: cycle 2 failed: Unreachable: [REDACTED] timed out" in printed   # not taken as markup
+    assert "cycle 3" not in printed
