@@ -236,6 +236,8 @@ def print_report(report: Mapping[str, Any], console: Console | None = None) -> N
     console.print(f"[bold]{report['tenant']}: model {report['new_version']} ({escape(report['scoring_file'])}) "
                   f"against {report['old_version']}, as of {report['as_of']}, {report['people']} persons[/]"
                   " (nothing was written)")
+    if not report["people"]:
+        console.print(f"[yellow]no stored persons: run `crmsync sync --tenant {report['tenant']}` first[/]")
     if report["same_model"]:
         console.print("[yellow]the candidate model is the current one[/]")
     changed = {k: n for k, n in report["transitions"].items() if is_change(k)}

@@ -188,6 +188,15 @@ def test_preview_writes_nothing(synced: tuple[Path, str]) -> None:
     store.close()
 
 
+def test_preview_of_an_unsynced_tenant_says_so(synced: tuple[Path, str], tmp_path: Path) -> None:
+    folder, _ = synced
+    result = run(folder, f"sqlite:///{tmp_path}/empty.db", write(folder, "new.yaml", STRICTER))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "0 persons (nothing was written)" in text
+    assert "no stored persons: run `crmsync sync --tenant acme` first" in text
+
+
 def test_dry_run_tenant_makes_no_calls(synced: tuple[Path, str]) -> None:
     folder, url = synced
     (folder / "acme.yaml").write_text(YAML.format(name="acme", dry_run="true"))
