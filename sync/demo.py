@@ -24,6 +24,7 @@ worker, connectors, store and scoring are the ones ``crmsync run`` uses.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -67,6 +68,10 @@ PROBLEM_STATES = frozenset({"missing", "wrong", "not_updateable"})
 DemoHook = Callable[[str, int, str, dict[str, Any]], None]
 """``(tenant, cycle number, event, data)``: the worker's progress events (``cycle_started``, ``page``, ``stage``,
 ``scored``, ``pushed``, ``cycle_finished``) plus ``activity`` {counts} when new activity arrived before a cycle."""
+
+
+class DemoError(Exception):
+    """The demo cannot start (a message for the user)."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,14 @@ class Demo:
         """Start the sandbox, create the accounts, load and provision the tenants, start the worker."""
         s = self.settings
         self._clock = time.monotonic()
+        if s.db_url is None:
+            self._tmp = tempfile.mkdtemp(prefix="crmsync-demo-")
+        self.store = Store.open(s.db_url or f"sqlite:///{self._tmp}/demo.db")
+        used = sorted(set(self.store.tenants()) & {HUBSPOT_TENANT, SALESFORCE_TENANT})
+        if used:
+            # its cursors and scores belong to an earlier sandbox whose generated data is gone
+            raise DemoError(f"the database already holds cycles of {', '.join(used)}; give --db a new database "
+                            "(the sandbox's data is generated afresh on every run)")
         self.sandbox = Sandbox(SandboxConfig(seed=s.seed, host=s.host)).start(port=s.port, host=s.host)
         sb = self.sandbox
         portal = sb.add_hubspot_portal(token=HUBSPOT_TOKEN, contacts=s.hubspot_contacts, seed=s.seed + 1)
@@ -198,9 +211,6 @@ class Demo:
             run = TenantRun(tenant, accounts[tenant.tenant])
             run.provision, run.provision_error = provision(tenant)
             self._runs[tenant.tenant] = run
-        if s.db_url is None:
-            self._tmp = tempfile.mkdtemp(prefix="crmsync-demo-")
-        self.store = Store.open(s.db_url or f"sqlite:///{self._tmp}/demo.db")
         every = timedelta(seconds=s.every_s)
         self.worker = Worker(tenants, self.store, max_concurrent=s.max_concurrent, every=every,
                              jitter=timedelta(0), backoff_base=every, backoff_max=every,
@@ -209,7 +219,6 @@ class Demo:
 
     def load_tenants(self, url: str) -> list[Tenant]:
         """The example tenants, their CRM addresses and credentials pointed at the sandbox at ``url``."""
-        import os
         env = {**os.environ, "NORTHWIND_HUBSPOT_URL": url, "NORTHWIND_HUBSPOT_TOKEN": HUBSPOT_TOKEN,
                "GLOBEX_SF_LOGIN_URL": url, "GLOBEX_SF_CLIENT_ID": SALESFORCE_CLIENT_ID,
                "GLOBEX_SF_CLIENT_SECRET": SALESFORCE_CLIENT_SECRET}

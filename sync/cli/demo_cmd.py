@@ -62,7 +62,8 @@ def demo_command(cycles: int, serve: bool, db_url: str | None, as_json: bool, pe
     # children: the worker sets the "apscheduler" logger itself when it starts.)
     for name in ("apscheduler.scheduler", "apscheduler.executors"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    from sync.demo import Demo, DemoSettings
+    from sync.demo import Demo, DemoError, DemoSettings
+    from sync.store import StoreError
 
     settings = DemoSettings(cycles=cycles, every_s=every, hubspot_contacts=people,
                             salesforce_leads=max(10, people * 2 // 5), salesforce_contacts=max(10, people // 4),
@@ -81,6 +82,9 @@ def demo_command(cycles: int, serve: bool, db_url: str | None, as_json: bool, pe
         except OSError as error:
             click.echo(f"crmsync demo: cannot start the sandbox on port {port}: {error.strerror or error}. "
                        "Pick another --port (0 = any free port).", err=True)
+            sys.exit(EXIT_FAILED)
+        except (DemoError, StoreError) as error:
+            click.echo(f"crmsync demo: {error}", err=True)
             sys.exit(EXIT_FAILED)
         display.started(demo)
         with display.live():

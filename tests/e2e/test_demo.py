@@ -62,6 +62,10 @@ def test_demo_json_reports_mqls_with_the_reasons_the_crm_holds(tmp_path: Path) -
         assert len(store.recent_runs("northwind")) >= 3
     finally:
         store.close()
+    # that database now belongs to a sandbox that is gone: a second demo refuses it
+    again = CliRunner().invoke(cli, ["demo", *SMALL, "--db", f"sqlite:///{db}"])
+    assert again.exit_code == 1
+    assert "already holds cycles of globex, northwind; give --db a new database" in again.output
 
 
 def test_demo_process_prints_progress_and_summary_then_serves_until_sigterm(tmp_path: Path) -> None:
