@@ -1,7 +1,8 @@
 """``crmsync demo``: the example tenants against the bundled sandbox CRMs, with progress and a summary.
 
-CONTRACT.md section 4: exit 0. It exits 1 only when the demo itself went wrong (a cycle failed, or the cycles
-did not finish in time), so that CI notices. The logic lives in ``sync.demo``; this module is the display.
+CONTRACT.md section 4: exit 0. It exits 1 only when the demo did not do its job (a cycle failed, the cycles did
+not finish in time, it was interrupted before the summary), so that CI notices; with ``--serve``, SIGTERM or
+Ctrl-C after the summary exit 0. The logic lives in ``sync.demo``; this module is the display.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from sync.demo import Demo
 
 CRM_NAMES = {"hubspot": "HubSpot portal", "salesforce": "Salesforce org"}
+PROVISION_STATES = {"created": "created", "exists": "present", "missing": "missing", "wrong": "of the wrong type",
+                    "not_updateable": "not updateable"}
 STAGES = {"pull": "pulling", "score": "scoring", "plan": "planning writes", "push": "writing back"}
 
 
@@ -151,7 +154,7 @@ class Display:
             states: dict[str, int] = {}
             for item in run.provision:
                 states[item.state] = states.get(item.state, 0) + 1
-            what = ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"
+            what = ", ".join(f"{n} {PROVISION_STATES.get(s, s)}" for s, n in sorted(states.items())) or "none"
             self.console.print(f"  {name}: {CRM_NAMES.get(run.tenant.crm.kind, run.tenant.crm.kind)} {run.account}; "
                                f"write-back fields: {what}")
             for item in run.provision:
