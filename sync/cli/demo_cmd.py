@@ -45,7 +45,7 @@ STAGES = {"pull": "pulling", "score": "scoring", "plan": "planning writes", "pus
                    "Use a fresh one: never your production database.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (no progress display).")
 @click.option("--people", default=2000, show_default=True, type=click.IntRange(20, 200_000),
-              help="HubSpot contacts of northwind's portal; globex's org gets 40%% as many leads and 25%% "
+              help="HubSpot contacts of northwind's portal; globex's org gets 40% as many leads and 25% "
                    "as many contacts.")
 @click.option("--activity", default=60, show_default=True, type=click.IntRange(0, 100_000),
               help="New activities arriving in each CRM before every cycle after the first.")
