@@ -1,10 +1,14 @@
 """Scoring throughput: people per second through a 15-rule model, and peak memory.
 
-    .venv/bin/python bench/scoring_throughput.py [--people 200000] [--activities 10] [--jsonl-people 100000]
+    .venv/bin/python bench/scoring_throughput.py [--people 200000] [--activities 10] [--full-people N]
+                                                  [--jsonl-people 100000]
 
-Two figures, printed as one JSON object:
-- ``engine``: ``scoring.evaluate`` alone over people generated on the fly (seeded; a pool of distinct
-  people is generated first and cycled, so generation is not timed and memory stays flat);
+Issue #7's size is ``--people 1000000`` (10 activities each, one core). Three figures, one JSON object:
+- ``engine``: ``scoring.evaluate`` and its status, over people generated beforehand (seeded; a pool of
+  distinct people is generated first and cycled, so generation is not timed and memory stays flat;
+  ``rss_before_mb`` is the process before the timed loop, ``peak_rss_mb`` after it);
+- ``engine_full``: the same, also reading every output (``to_dict``: the reason and the breakdown are
+  rendered), as the sync cycle does; ``--full-people`` (default: ``--people``; 0 skips it);
 - ``jsonl``: the full ``crmsync score`` command (parse, evaluate, serialise) in a child process over a
   generated JSONL file, with the child's peak RSS.
 """
@@ -94,7 +98,7 @@ def to_activities(person: dict[str, Any]) -> list[Activity]:
     return out
 
 
-def bench_engine(people: int, activities: int, pool_size: int = 2000) -> dict[str, Any]:
+def bench_engine(people: int, activities: int, full: bool = False, pool_size: int = 2000) -> dict[str, Any]:
     tenant = parse_tenant(TENANT)
     model = compile_model(tenant.scoring, reason_max_length=tenant.reason_max_length)
     rng = random.Random(7)
@@ -103,16 +107,31 @@ def bench_engine(people: int, activities: int, pool_size: int = 2000) -> dict[st
         person = make_person(rng, i, activities)
         pool.append((person["fields"], to_activities(person)))
     statuses: dict[str, int] = {}
+    rss_before = current_rss_mb()
     start, cpu_start = time.perf_counter(), time.process_time()
     for i in range(people):
         fields, acts = pool[i % pool_size]
-        status = evaluate(model, fields, acts, AS_OF).status
+        evaluation = evaluate(model, fields, acts, AS_OF)
+        if full:
+            evaluation.to_dict(i)
+        status = evaluation.status
         statuses[status] = statuses.get(status, 0) + 1
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    return {"people": people, "activities_each": activities, "rules": 15, "seconds": round(elapsed, 3),
-            "people_per_s": round(people / elapsed), "cpu_seconds": round(cpu, 3),
+    return {"people": people, "activities_each": activities, "rules": 15, "outputs": "all" if full else "status",
+            "seconds": round(elapsed, 3), "people_per_s": round(people / elapsed), "cpu_seconds": round(cpu, 3),
             "people_per_cpu_s": round(people / cpu), "statuses": dict(sorted(statuses.items())),
+            "rss_before_mb": rss_before, "rss_after_mb": current_rss_mb(),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def current_rss_mb() -> float:
+    """This process's resident memory now (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except OSError:
+        return 0.0
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
 def bench_jsonl(people: int, activities: int) -> dict[str, Any]:
@@ -145,9 +164,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--activities", type=int, default=10)
+    parser.add_argument("--full-people", type=int, default=None, help="default: --people; 0 skips it")
     parser.add_argument("--jsonl-people", type=int, default=100_000)
     args = parser.parse_args()
     figures = {"engine": bench_engine(args.people, args.activities)}
+    full_people = args.people if args.full_people is None else args.full_people
+    if full_people:
+        figures["engine_full"] = bench_engine(full_people, args.activities, full=True)
     if args.jsonl_people:
         figures["jsonl"] = bench_jsonl(args.jsonl_people, args.activities)
     print(json.dumps(figures, indent=2))

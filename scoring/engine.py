@@ -38,8 +38,9 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
              previous: Previous | None = None) -> Evaluation:
     """Score one person as of the start (00:00 UTC) of ``as_of``."""
     fit_checks = [check for check in model.fit if check.test(fields)]
-    fit = _clamp(round_half_away(math.fsum([check.points for check in fit_checks])) if fit_checks else 0,
-                 model.fit_caps)
+    fit = round_half_away(math.fsum([check.points for check in fit_checks])) if fit_checks else 0
+    low, high = model.fit_caps
+    fit = low if fit < low else high if fit > high else fit
     disqualifiers = [check for check in model.disqualify if check.test(fields)]
 
     counted, fast_counts, fast_latest = _scan(model, activities, as_of)
@@ -54,7 +55,9 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
                 del ages[limit:]
             every += map(value_of, ages)
         engagement_raw = math.fsum(every)
-    engagement = _clamp(round_half_away(engagement_raw), model.engagement_caps)
+    engagement = round_half_away(engagement_raw)
+    low, high = model.engagement_caps
+    engagement = low if engagement < low else high if engagement > high else engagement
     score = fit + engagement
     grade = _grade(model, fit)
 
@@ -219,8 +222,3 @@ def _grade(model: Model, fit: int) -> str | None:
         if fit >= threshold:
             return letter
     return "D"
-
-
-def _clamp(value: int, caps: tuple[int, int]) -> int:
-    low, high = caps
-    return low if value < low else high if value > high else value

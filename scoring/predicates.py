@@ -143,7 +143,8 @@ def _one_op_test(field: str, op: Op, check: ValueTest) -> Predicate:
         def matches(record: Record) -> bool:
             value = record.get(field)
             if type(value) is str:
-                return bool(value) and not value.isspace() and search(value) is not None
+                # the operator first: most values fail it; an empty text never holds
+                return search(value) is not None and value != "" and not value.isspace()
             return other(value)
 
         return matches
@@ -153,7 +154,7 @@ def _one_op_test(field: str, op: Op, check: ValueTest) -> Predicate:
         def contains(record: Record) -> bool:
             value = record.get(field)
             if type(value) is str:
-                return bool(value) and not value.isspace() and needle in value.casefold()
+                return needle in value.casefold() and value != "" and not value.isspace()
             return other(value)
 
         return contains
@@ -176,7 +177,7 @@ def _one_op_test(field: str, op: Op, check: ValueTest) -> Predicate:
             def equals_text(record: Record) -> bool:
                 value = record.get(field)
                 if type(value) is str:
-                    return bool(value) and not value.isspace() and value.strip().casefold() in texts
+                    return value.strip().casefold() in texts and value != "" and not value.isspace()
                 return other(value)
 
             return equals_text
