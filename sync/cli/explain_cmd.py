@@ -162,7 +162,9 @@ def staleness(model: Model, person: Mapping[str, Any], stored: Mapping[str, Any]
     reasons: list[str] = []
     fresh_values = fresh_dict(fresh)
     if stored is None:
-        reasons.append("never scored: the next cycle scores this person")
+        live = not person["deleted"] and not person["merged_into"]
+        reasons.append("never scored: the next cycle scores this person" if live else
+                       "never scored: deleted and merged records are not scored")
         differences = {key: [None, fresh_values[key]] for key in OUTPUTS}
     else:
         differences = {key: [stored[key], fresh_values[key]] for key in OUTPUTS if stored[key] != fresh_values[key]}

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 import sync.cli.explain_cmd  # noqa: F401  (registers the command before the lead wires it in commands.py)
 from config import Tenant, parse_tenant
-from connectors.base import CompanyRecord
+from connectors.base import CompanyRecord, Page, PersonRecord
 from sync import tables as t
 from sync.cli.app import cli
 from sync.cycle import run_cycle
@@ -170,12 +170,28 @@ def test_explain_by_email_ignores_case_and_explains_every_holder(synced: tuple[P
         ("1", "contact", None), ("L1", "lead", "1")]            # the live person first
     lead = data["persons"][1]
     assert lead["stored"] is None                                # merged persons are never scored
-    assert lead["stale_reasons"] == ["never scored: the next cycle scores this person"]
+    assert lead["stale_reasons"] == ["never scored: deleted and merged records are not scored"]
     text = " ".join(run(folder, url, "--email", "ada@example.com", "--as-of", "2026-11-10").stdout.split())
     assert "2 persons hold ada@example.com: 1 (contact), L1 (lead, merged into 1)" in text
     assert "acme: person L1 (lead, merged into 1)" in text
     bob = as_json(run(folder, url, "--email", "bob@example.com", "--json"))
     assert [p["id"] for p in bob["persons"]] == ["2"]
+
+
+def test_explain_a_person_pulled_but_not_yet_scored(synced: tuple[Path, str]) -> None:
+    folder, url = synced
+    store = Store.open(url)
+    store.for_tenant("acme").store_page(Page("persons", {}, persons=[PersonRecord(
+        "9", "contact", NOW, {"title": "Student", "email": "sam@example.com"})]), NOW)
+    store.close()
+    person = as_json(run(folder, url, "--email", "sam@example.com", "--as-of", "2026-11-10", "--json"))["persons"][0]
+    assert person["stored"] is None
+    assert person["stale_reasons"] == ["never scored: the next cycle scores this person"]
+    assert person["fresh"]["status"] == "disqualified"
+    assert person["fresh"]["mql_reason"] == "Disqualified: Student."
+    assert person["differences"]["status"] == [None, "disqualified"]
+    assert person["activities_total"] == 0
+    assert "no activities" in run(folder, url, "--id", "9").stdout
 
 
 def test_explain_bounds_the_activities(synced: tuple[Path, str]) -> None:
