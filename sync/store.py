@@ -17,10 +17,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:             # not on Windows: the in-process lock alone applies there
+    fcntl = None  # type: ignore[assignment]
+
 import sqlalchemy as sa
 import structlog
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy.pool import StaticPool
 
 from connectors.base import ActivityRecord, CompanyRecord, Cursor, Page, PersonRecord
@@ -68,12 +74,40 @@ def create_engine(url: str) -> sa.Engine:
 
 
 def migrate(engine: sa.Engine) -> None:
-    """``alembic upgrade head`` on this engine."""
+    """``alembic upgrade head`` on this engine.
+
+    On PostgreSQL a transaction-scoped advisory lock serialises replicas starting together: the first
+    migrates, the others wait and then find nothing to do. (SQLite serialises writers by itself.)
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(" migrations")})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _file_lock(path: Path | None) -> Iterator[bool]:
+    """An exclusive ``flock`` on ``path`` for the block (False when another process holds it).
+
+    SQLite's tenant lock across processes: a ``crmsync sync`` by hand and the worker on the same file do not
+    run one tenant's cycle together. The kernel releases it when the holder dies, so it never goes stale.
+    """
+    if path is None or fcntl is None:
+        yield True
+        return
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _lock_key(tenant: str) -> int:
@@ -91,13 +125,18 @@ class Store:
     @classmethod
     def open(cls, url: str | None = None, *, migrate_schema: bool = True) -> Store:
         engine = create_engine(url or default_db_url())
+        safe = engine.url.render_as_string(hide_password=True)
         try:
             if migrate_schema:
                 migrate(engine)
         except sa.exc.OperationalError as error:
             engine.dispose()
-            safe = engine.url.render_as_string(hide_password=True)
             raise StoreError(f"cannot open the database {safe}: {error.orig}") from None
+        except CommandError as error:
+            engine.dispose()
+            raise StoreError(f"the database {safe} has a schema this crmsync does not know ({error}); it was "
+                             "written by a newer version: run that version, or restore the backup taken before "
+                             "the upgrade") from None
         return cls(engine)
 
     @property
@@ -131,10 +170,22 @@ class Store:
             lock = self._locks.setdefault(tenant, threading.Lock())
         got = lock.acquire(blocking=False)
         try:
-            yield got
+            if not got:
+                yield False
+                return
+            with _file_lock(self._lock_path(tenant)) as held:
+                yield held
         finally:
             if got:
                 lock.release()
+
+    def _lock_path(self, tenant: str) -> Path | None:
+        """``<database>.<hash of tenant>.lock`` beside a SQLite file; None for an in-memory database."""
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return None
+        digest_ = hashlib.sha256(tenant.encode()).hexdigest()[:16]
+        return Path(database).with_name(f"{Path(database).name}.{digest_}.lock")
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
