@@ -53,6 +53,8 @@ class Metrics:
                               "Failed cycles in a row (0 after a success); the tenant backs off meanwhile.",
                               ["tenant"], registry=r)
         self.running = Gauge("crmsync_cycle_running", "1 while the tenant's cycle runs.", ["tenant"], registry=r)
+        self.interval = Gauge("crmsync_schedule_interval_seconds", "The tenant's cycle interval (its schedule.every).",
+                              ["tenant"], registry=r)
         self.tenants = Gauge("crmsync_tenants", "Tenants scheduled by this worker.", registry=r)
         self.reloads = Counter("crmsync_config_reloads", "Configuration reloads, by result (ok, invalid).",
                                ["result"], registry=r)
@@ -92,7 +94,7 @@ class Metrics:
     def forget(self, tenant: str) -> None:
         """Drop a removed tenant's gauges (its counters stay until restart, as Prometheus expects)."""
         for gauge in (self.last_success, self.last_cycle, self.last_duration, self.outbox_depth, self.dead_letters,
-                      self.failures, self.running):
+                      self.failures, self.running, self.interval):
             with contextlib.suppress(KeyError):
                 gauge.remove(tenant)
 

@@ -141,15 +141,6 @@ class Worker:
         log.info("worker_stopped")
         return True
 
-    def run_now(self, name: str) -> None:
-        """Run a tenant's cycle as soon as a pool thread is free (its schedule continues afterwards)."""
-        with self._lock:
-            if name not in self._states:
-                raise KeyError(name)
-        job = self._scheduler.get_job(name)
-        if job is not None:
-            job.modify(next_run_time=datetime.now(UTC))
-
     # ------------------------------------------------------------------ configuration
     def reload(self) -> str | None:
         """Read the tenant files again; returns None when applied, else why the last good one is kept."""
@@ -190,7 +181,12 @@ class Worker:
                 state = self._states[name]
                 old_every = state.tenant.schedule
                 state.tenant = wanted[name]
-                if self._started and wanted[name].schedule != old_every:
+                if state.backoff_until is not None:
+                    # the fix an operator makes to a failing tenant's file is tried soon, not after its backoff
+                    state.backoff_until = None
+                    if self._started:
+                        self._schedule(wanted[name], first=True)
+                elif self._started and wanted[name].schedule != old_every:
                     self._schedule(wanted[name], first=False)
             self._config_error = None
             self._loaded_at = datetime.now(UTC)
@@ -207,6 +203,7 @@ class Worker:
     def _schedule(self, tenant: Tenant, *, first: bool) -> None:
         """(Re)create the tenant's job. Called with the lock held."""
         every, jitter = self._interval(tenant)
+        self.metrics.interval.labels(tenant.tenant).set(every.total_seconds())
         trigger = IntervalTrigger(seconds=max(1.0, every.total_seconds()), jitter=int(jitter.total_seconds()) or None,
                                   timezone=UTC)
         now = datetime.now(UTC)
@@ -229,20 +226,54 @@ class Worker:
                 return
             state.running = True
             tenant = state.tenant
+            own_last = (state.last or {}).get("run_id")
+        if self._ran_elsewhere(tenant, own_last):
+            with self._idle:
+                state.running = False
+                self._idle.notify_all()
+            return
         self.metrics.running.labels(name).set(1)
         summary: CycleSummary | None = None
+        outbox: dict[str, int] | None = None
         try:
             self._emit(name, "cycle_started", {})
             summary = run_cycle(tenant, self.store, stop=self._stop, progress=self._cycle_progress(name))
             outbox = self._outbox_states(tenant)
         except Exception as error:   # run_cycle reports failures itself; this is the store being unreachable
             log.exception("cycle_crashed_outside", tenant=name, error=redact_text(str(error)))
-            outbox = {}
+            outbox = None
         finally:
             self.metrics.running.labels(name).set(0)
             self._finish(name, summary, outbox)
 
-    def _finish(self, name: str, summary: CycleSummary | None, outbox: dict[str, int]) -> None:
+    def _ran_elsewhere(self, tenant: Tenant, own_last: str | None) -> bool:
+        """True when another replica (or a ``crmsync sync`` by hand) started this tenant's cycle less than half
+        an interval ago: the database is the coordinator, so several replicas share the work instead of each
+        running every tenant on its own schedule. The tenant's last success then counts here too."""
+        every, _ = self._interval(tenant)
+        try:
+            runs = self.store.recent_runs(tenant.tenant, limit=1)
+        except Exception:
+            return False                # the cycle itself will report the database
+        if not runs or runs[0]["run_id"] == own_last:
+            return False
+        last = runs[0]
+        started = datetime.fromisoformat(last["started_at"])
+        if datetime.now(UTC) - started >= every / 2:
+            return False
+        self.metrics.cycles.labels(tenant.tenant, "skipped").inc()
+        log.info("cycle_not_due", reason="ran recently elsewhere", other_run_id=last["run_id"],
+                 started_at=last["started_at"], tenant=tenant.tenant)
+        if last["status"] == "ok" and last.get("finished_at"):
+            finished = datetime.fromisoformat(last["finished_at"])
+            with self._lock:
+                state = self._states.get(tenant.tenant)
+                if state is not None and (state.last_success_at is None or finished > state.last_success_at):
+                    state.last_success_at = finished
+            self.metrics.last_success.labels(tenant.tenant).set(finished.timestamp())
+        return True
+
+    def _finish(self, name: str, summary: CycleSummary | None, outbox: dict[str, int] | None) -> None:
         data = summary.to_dict() if summary is not None else {"tenant": name, "status": "failed",
                                                                "error": "the cycle could not start (see the log)"}
         now = datetime.now(UTC)
@@ -252,7 +283,8 @@ class Worker:
                 state.running = False
                 state.cycles += 1
                 state.last = data
-                state.outbox = outbox
+                if outbox is not None:
+                    state.outbox = outbox
                 if data["status"] == "ok":
                     state.failures = 0
                     state.backoff_until = None
@@ -267,7 +299,7 @@ class Worker:
         if state is not None:
             self.metrics.failures.labels(name).set(failures)
             self.metrics.observe_cycle(data, now.timestamp())
-            if outbox:
+            if outbox is not None:
                 self.metrics.observe_outbox(name, outbox)
             if state.backoff_until is not None and not self._stop.is_set():
                 self._delay(name, state.backoff_until)
@@ -291,11 +323,11 @@ class Worker:
         except Exception:    # the scheduler shut down meanwhile
             log.debug("delay_skipped", tenant=name)
 
-    def _outbox_states(self, tenant: Tenant) -> dict[str, int]:
+    def _outbox_states(self, tenant: Tenant) -> dict[str, int] | None:
         try:
             return Outbox(self.store.for_tenant(tenant.tenant)).states()
         except Exception:
-            return {}
+            return None
 
     def _cycle_progress(self, name: str) -> Callable[[str, dict[str, Any]], None]:
         def forward(event: str, data: dict[str, Any]) -> None:

@@ -250,7 +250,7 @@ def test_run_command_says_when_the_port_is_taken(world: World, tmp_path: Path) -
 
 
 @pytest.mark.postgres
-def test_two_replicas_on_postgresql_never_run_a_tenant_at_the_same_time(world: World) -> None:
+def test_two_replicas_on_postgresql_share_a_tenant_and_never_run_it_at_the_same_time(world: World) -> None:
     from tests.unit.sync.conftest import _drop_schema, _postgres_url
     url = _postgres_url()
     if url is None:
@@ -262,8 +262,7 @@ def test_two_replicas_on_postgresql_never_run_a_tenant_at_the_same_time(world: W
     try:
         for replica in replicas:
             replica.start()
-        wait_for("both replicas to have tried", lambda: all(tenant_status(r, "alpha")["cycles"] >= 3 for r in replicas),
-                 timeout=60)
+        wait_for("four cycles between them", lambda: len(stores[0].recent_runs("alpha", limit=10)) >= 4, timeout=60)
     finally:
         for replica in replicas:
             assert replica.stop(timeout=30)
@@ -275,5 +274,46 @@ def test_two_replicas_on_postgresql_never_run_a_tenant_at_the_same_time(world: W
     assert any('crmsync_cycles_total{status="skipped",tenant="alpha"}' in m for m in statuses)
     assert any('crmsync_cycles_total{status="ok",tenant="alpha"}' in m for m in statuses)
     ran = sorted((r["started_at"], r["finished_at"]) for r in runs if r["status"] != "skipped")
-    assert len(ran) >= 3
+    assert len(ran) >= 4
     assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(ran))   # never two at once
+
+
+def test_a_replica_skips_a_cycle_another_started_recently(world: World, tmp_path: Path) -> None:
+    world.write("alpha")
+    first = world.worker(["alpha"], every=timedelta(hours=1))
+    first.start()
+    try:
+        wait_for("the first replica's cycle", lambda: tenant_status(first, "alpha")["cycles"] >= 1)
+    finally:
+        assert first.stop(timeout=30)
+    assert tenant_status(first, "alpha")["last_cycle"]["status"] == "ok"
+
+    other_store = Store.open(f"sqlite:///{tmp_path}/worker.db")       # the same database, another handle
+    second = Worker([parse_tenant(world.text("alpha"))], other_store, every=timedelta(hours=1))
+    second.start()
+    try:
+        wait_for("the second replica to decide", lambda: "skipped" in second.metrics.render().decode())
+        status = tenant_status(second, "alpha")
+        assert status["cycles"] == 0                                   # it ran nothing
+        assert status["last_success_at"] is not None                   # but knows when the tenant last succeeded
+        assert len(world.store.recent_runs("alpha")) == 1
+    finally:
+        assert second.stop(timeout=30)
+        other_store.close()
+
+
+def test_a_changed_tenant_file_ends_its_backoff(world: World) -> None:
+    path = world.write("alpha")
+    world.sb.inject_fault(FaultRule("error", status=400, account=world.portals["alpha"]))
+    worker = world.worker(["alpha"], backoff_base=timedelta(hours=1), backoff_max=timedelta(hours=1))
+    worker.start()
+    try:
+        wait_for("alpha failing", lambda: tenant_status(worker, "alpha")["consecutive_failures"] >= 1)
+        assert tenant_status(worker, "alpha")["backoff_until"] is not None
+        world.sb.clear_faults()                                         # the operator fixes the cause...
+        path.write_text(world.text("alpha").replace("points: 20", "points: 25"))   # ...and the file
+        assert worker.reload() is None
+        assert tenant_status(worker, "alpha")["backoff_until"] is None
+        wait_for("alpha tried again at once", lambda: tenant_status(worker, "alpha")["last_cycle"]["status"] == "ok")
+    finally:
+        assert worker.stop(timeout=30)
