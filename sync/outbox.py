@@ -192,6 +192,21 @@ class Outbox:
         for part in chunks(list(keys)):
             conn.execute(sa.update(o).where(o.c.tenant == self.tenant, o.c.key.in_(part)).values(**values))
 
+    def retry_dead(self, now: datetime, *, code: str | None = None, person_id: str | None = None) -> int:
+        """Put dead intents back to be pushed at the next cycle (after their cause was fixed, e.g. a missing
+        field provisioned). ``code``/``person_id`` narrow the selection. Returns how many were requeued."""
+        o = t.outbox
+        query = sa.update(o).where(o.c.tenant == self.tenant, o.c.state == "dead")
+        if code is not None:
+            query = query.where(o.c.code == code)
+        if person_id is not None:
+            query = query.where(o.c.person_id == person_id)
+        with self.store.engine.begin() as conn:
+            # due from the moment it died: whatever clock the next cycle runs with, it is pushed then
+            result = conn.execute(query.values(state="retry", attempts=0, next_attempt_at=o.c.updated_at,
+                                               updated_at=now))
+        return int(result.rowcount or 0)
+
     def dead_blocked(self) -> set[tuple[str, str, str]]:
         """(person, input hash, model version) of dead intents: not retried until one of them changes."""
         o = t.outbox

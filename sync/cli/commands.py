@@ -6,6 +6,7 @@ import sync.cli.demo_cmd
 import sync.cli.explain_cmd
 import sync.cli.preview_cmd
 import sync.cli.provision_cmd
+import sync.cli.retry_cmd
 import sync.cli.run_cmd
 import sync.cli.sandbox_cmd
 import sync.cli.score_cmd
