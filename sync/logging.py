@@ -31,8 +31,11 @@ SECRET_KEYS = frozenset({
 _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer|basic|oauth)\s+[A-Za-z0-9._~+/=!-]{6,}"), r"\1 " + REDACTED),
     (re.compile(r"(?i)\b(access_token|refresh_token|client_secret|password|assertion|session_id|sessionid|"
-                r"security_token|api_key|private_key|token)(\"?\s*[=:]\s*\"?)([^&\s\"',;}]+)"),
+                r"security_token|api_key|private_key)(\"?\s*[=:]\s*\"?)([^&\s\"',;}]+)"),
      r"\1\2" + REDACTED),
+    # a bare "token" is also an English word ("the access token: Authentication failed"): its value must
+    # hold a digit, as every real token does, to be masked
+    (re.compile(r"(?i)\b(token)(\"?\s*[=:]\s*\"?)(?=[^&\s\"',;}]*\d)([^&\s\"',;}]+)"), r"\1\2" + REDACTED),
     (re.compile(r"\bpat-[a-z0-9]{2,4}-[0-9a-fA-F-]{20,}\b"), REDACTED),                 # HubSpot private app
     (re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{20,}"), REDACTED),              # Salesforce session
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), REDACTED),

@@ -102,3 +102,11 @@ def test_tenants_loaded_by_the_cli_have_their_secrets_masked(output: io.StringIO
     structlog.get_logger().warning("crm_said", body="token opaque-token-without-any-pattern is invalid")
     assert tenant.tenant == "t"
     assert "opaque-token-without-any-pattern" not in output.getvalue()
+
+
+def test_the_word_token_in_prose_is_left_readable() -> None:
+    from sync.logging import redact_text
+    text = "HubSpot refused the access token: Authentication credentials not found"
+    assert redact_text(text) == text
+    assert redact_text("token=abc123def&page=2") == "token=[REDACTED]&page=2"
+    assert redact_text('{"token": "a1b2c3d4e5"}') == '{"token": "[REDACTED]"}'
