@@ -33,11 +33,12 @@ class Bulk:
     """Bulk API 2.0 jobs of one client; ``poller`` is a Caller allowed to wait long for a job."""
 
     def __init__(self, client: SalesforceClient, poller: Caller, *, poll_s: float = 2.0,
-                 page_rows: int = 50_000) -> None:
+                 page_rows: int = 50_000, chunk_rows: int = 2000) -> None:
         self.client = client
         self.poller = poller
         self.poll_s = poll_s
-        self.page_rows = page_rows
+        self.page_rows = page_rows          # rows per result call (maxRecords)
+        self.chunk_rows = chunk_rows        # rows per list yielded by :meth:`query` (a page of the cycle)
         self.horizon: datetime | None = None     # of the last query job (SalesforceClient.timed)
 
     # ------------------------------------------------------------------ jobs
@@ -61,7 +62,8 @@ class Bulk:
 
     # ------------------------------------------------------------------ query
     def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict[str, Any]]]:
-        """Rows of ``soql`` page by page (REST-shaped dicts)."""
+        """Rows of ``soql`` (REST-shaped dicts) in lists of at most ``chunk_rows``; a result call's CSV is
+        parsed as the lists are taken, so only one chunk of dicts is alive at a time."""
         body = {"operation": "queryAll" if include_deleted else "query", "query": soql,
                 "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"}
         job = self.client.timed(lambda: self.client.restful("salesforce.bulk2.query", "jobs/query", method="POST",
@@ -76,8 +78,20 @@ class Bulk:
                 params["locator"] = locator
             response = self.client.raw("salesforce.bulk2.results", "GET", f"jobs/query/{job_id}/results",
                                        params=params)
-            yield [rest_shape(row) for row in csv.DictReader(io.StringIO(utf8(response)))]
+            chunk: list[dict[str, Any]] = []
+            # decoded as it is read: no second copy of the page as one str (a StringIO would hold it as
+            # 4 bytes a character); newline="" keeps quoted line breaks inside values for the csv module
+            text = io.TextIOWrapper(io.BytesIO(response.content), encoding="utf-8-sig", errors="replace",
+                                    newline="")
+            for row in csv.DictReader(text):
+                chunk.append(rest_shape(row))
+                if len(chunk) >= self.chunk_rows:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
             locator = response.headers.get("Sforce-Locator")
+            del text, response
             if not locator or locator == "null":
                 return
 

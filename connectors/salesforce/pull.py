@@ -8,6 +8,7 @@ next cycle as a change. Each API page (up to 2,000 rows, then ``nextRecordsUrl``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,18 +75,25 @@ def pull_stream(client: SalesforceClient, stream: Stream, saved: Cursor | None, 
                 full: bool = False, bulk: Bulk | None = None, bulk_threshold: int | None = None) -> Iterator[Page]:
     """Pages of ``stream`` changed since ``saved`` (everything when ``full``), capped at ``until``.
 
-    A full pull of more than ``bulk_threshold`` rows (one ``COUNT()`` query decides; 0 forces it)
-    goes through Bulk API 2.0 when ``bulk`` is given.
+    Bulk API 2.0 (when ``bulk`` is given): a full pull of more than ``bulk_threshold`` rows (one
+    ``COUNT()`` query decides; 0 forces it), and any other pull whose first REST page says that more
+    than ``bulk_threshold`` rows match and that a bulk job would take fewer calls than paging on
+    (:func:`bulk_is_cheaper`; the first page is then dropped and read again by the job).
     """
     floor = StreamCursor.load(saved)
     if (full and bulk is not None and bulk_threshold is not None
             and (bulk_threshold == 0 or count_rows(client, stream, until) > bulk_threshold)):
-        yield from pull_bulk(bulk, stream, floor, until)
+        yield from pull_bulk(bulk, stream, StreamCursor(), floor, until)
         return
     skip = StreamCursor() if full else floor
     soql = stream.select(skip.ts, until, skip.after).text()
     answer = client.query(soql, include_deleted=True)
     horizon = client.horizon        # rows at a later second may still change within it: claim none there
+    matching = int(answer.get("totalSize") or 0)
+    if (bulk is not None and bulk_threshold and matching > bulk_threshold and not answer.get("done", True)
+            and bulk_is_cheaper(matching, len(answer.get("records") or ()), bulk.page_rows)):
+        yield from pull_bulk(bulk, stream, skip, floor, until)
+        return
     state = CursorTracker(skip)
     while True:
         records: list[Record] = []
@@ -105,17 +113,27 @@ def pull_stream(client: SalesforceClient, stream: Stream, saved: Cursor | None, 
         answer = client.query_more(str(next_url))
 
 
+def bulk_is_cheaper(matching: int, page: int, bulk_page: int) -> bool:
+    """Whether a Bulk 2.0 job (create, one status poll, one result call per ``bulk_page`` rows) takes
+    fewer calls than the REST pages still to come after the first one (of ``page`` rows)."""
+    rest_left = math.ceil(max(0, matching - page) / max(1, page))
+    return rest_left > 2 + math.ceil(matching / bulk_page)
+
+
 def count_rows(client: SalesforceClient, stream: Stream, until: datetime) -> int:
     where = (*stream.where, condition(mapping.MODSTAMP, "<=", until))
     return int(client.query(count(stream.object, where)).get("totalSize") or 0)
 
 
-def pull_bulk(bulk: Bulk, stream: Stream, floor: StreamCursor, until: datetime) -> Iterator[Page]:
-    """A full read through Bulk API 2.0. Rows are not sorted, so every page but the last carries the
-    saved cursor (a crash re-reads from there) and the last one the newest timestamp read."""
-    select = stream.select(None, until)
+def pull_bulk(bulk: Bulk, stream: Stream, skip: StreamCursor, floor: StreamCursor, until: datetime) -> Iterator[Page]:
+    """Rows changed since ``skip`` (everything when it is empty) through one Bulk API 2.0 query job.
+
+    Rows are not sorted, so every page but the last carries the saved cursor (a crash re-reads from
+    there) and the last one the newest timestamp read. Pages hold at most :attr:`Bulk.chunk_rows` rows.
+    """
+    select = stream.select(skip.ts, until, skip.after)
     soql = Select(select.object, select.fields, select.where).text()     # no ORDER BY in bulk
-    state = CursorTracker()
+    state = CursorTracker(skip)
     pending: list[Record] | None = None
     horizon = None
     for rows in bulk.query(soql, include_deleted=True):
@@ -125,7 +143,10 @@ def pull_bulk(bulk: Bulk, stream: Stream, floor: StreamCursor, until: datetime) 
             horizon = bulk.horizon
         pending = []
         for row in rows:
-            state.add(str(row[mapping.ID]), mapping.modified_at(row))
+            record_id, ts = str(row[mapping.ID]), mapping.modified_at(row)
+            if skip.seen(record_id, ts):
+                continue
+            state.add(record_id, ts)
             converted = stream.convert(row)
             if converted is not None:
                 pending.append(converted)

@@ -87,3 +87,39 @@ def test_bulk_helpers() -> None:
     assert parse_bulk_error("UNABLE_TO_LOCK_ROW:unable to obtain exclusive access:--")[0] == "UNABLE_TO_LOCK_ROW"
     assert rest_shape({"Id": "003", "Account.Name": "Acme", "IsDeleted": "true", "Title": ""}) == {
         "Id": "003", "Account": {"Name": "Acme"}, "IsDeleted": True, "Title": None}
+
+
+def test_a_large_first_pull_switches_from_rest_to_one_bulk_job() -> None:
+    conn, _ = connector(bulk_poll_s=0.01)
+    first_page = [{"attributes": {"type": "Account"}, "Id": f"001{i:04d}", "SystemModstamp": "2024-05-01T00:00:00.000+0000",
+                   "IsDeleted": False, "Name": f"A{i}"} for i in range(2000)]
+    with responses.RequestsMock() as rsps:
+        add_token(rsps)
+        rsps.add(responses.GET, f"{API}/queryAll/", json={"totalSize": 30_000, "done": False, "records": first_page,
+                                                          "nextRecordsUrl": "/services/data/v59.0/query/01gX-2000"})
+        rsps.add(responses.POST, f"{API}/jobs/query", json={"id": "750B", "state": "UploadComplete"})
+        rsps.add(responses.GET, f"{API}/jobs/query/750B", json={"id": "750B", "state": "JobComplete"})
+        rsps.add(responses.GET, f"{API}/jobs/query/750B/results", headers={"Sforce-Locator": "null"},
+                 body=HEADER + "0011,2024-05-01T00:00:00.000Z,false,Acme,,,,\n"
+                               "0012,2024-05-03T00:00:00.000Z,true,Gone,,,,\n")
+        pages = list(conn.pull("accounts", None, until=UNTIL))
+        job = rsps.calls[2].request.body
+    assert b'"operation": "queryAll"' in job and b"ORDER BY" not in job     # deleted rows too; bulk is unsorted
+    assert [(c.id, c.deleted) for page in pages for c in page.companies] == [("0011", False), ("0012", True)]
+    assert pages[-1].cursor == {"ts": "2024-05-03T00:00:00.000Z", "ids": ["0012"]}
+    assert conn.take_usage().calls == {"salesforce.oauth.token": 1, "salesforce.query_all": 1,
+                                       "salesforce.bulk2.query": 1, "salesforce.bulk2.query.poll": 1,
+                                       "salesforce.bulk2.results": 1}
+
+
+def test_a_pull_just_above_the_threshold_stays_on_rest() -> None:
+    conn, _ = connector()
+    row = {"attributes": {"type": "Account"}, "Id": "0011", "SystemModstamp": "2024-05-01T00:00:00.000+0000",
+           "IsDeleted": False, "Name": "A"}
+    with responses.RequestsMock() as rsps:         # 6,000 rows: 2 more REST pages beat a bulk job (3 calls)
+        add_token(rsps)
+        rsps.add(responses.GET, f"{API}/queryAll/", json={"totalSize": 6000, "done": False, "records": [row] * 2000,
+                                                          "nextRecordsUrl": "/services/data/v59.0/query/01gY-2000"})
+        rsps.add(responses.GET, f"{API}/query/01gY-2000", json={"totalSize": 6000, "done": True, "records": []})
+        list(conn.pull("accounts", None, until=UNTIL))
+    assert "salesforce.bulk2.query" not in conn.take_usage().calls

@@ -102,3 +102,26 @@ def test_bulk_full_pull_matches_rest_and_push_bulk_writes(sb: Any) -> None:
     assert state[leads[0].id]["MQL_Date__c"] == "2026-11-02"
     rest.close()
     bulk.close()
+
+
+def test_a_large_first_pull_goes_through_bulk_and_reads_what_rest_reads(sb: Any) -> None:
+    sb.add_salesforce_org(client_id=CLIENT_ID + "-big", client_secret=CLIENT_SECRET, leads=1500, contacts=900,
+                          seed=9, activities_per_person=10.0)
+    tenant = client_tenant(sb, CLIENT_ID + "-big")
+    switching = SalesforceConnector(tenant.model_copy(update={"crm": tenant.crm.model_copy(
+        update={"bulk_threshold": 2000})}), bulk_poll_s=0.01)
+    rest = SalesforceConnector(tenant.model_copy(update={"crm": tenant.crm.model_copy(
+        update={"bulk_threshold": 10**9})}))
+    until = now()
+    for stream in ("tasks", "leads"):
+        via_bulk = [page for page in switching.pull(stream, None, until=until)]
+        via_rest = [page for page in rest.pull(stream, None, until=until)]
+        assert (sorted((r.id, r.deleted) for page in via_bulk for r in (*page.persons, *page.activities))
+                == sorted((r.id, r.deleted) for page in via_rest for r in (*page.persons, *page.activities)))
+        assert via_bulk[-1].cursor == via_rest[-1].cursor, stream
+        assert max(len(page) for page in via_bulk) <= 2000
+    calls = switching.take_usage().calls
+    assert calls["salesforce.bulk2.query"] == 1          # tasks (> 8,000 rows) switched; leads stayed on REST
+    assert calls["salesforce.query_all"] == 2
+    switching.close()
+    rest.close()
