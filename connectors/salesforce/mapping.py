@@ -20,6 +20,7 @@ ID = "Id"
 IS_DELETED = "IsDeleted"
 SYSTEM_FIELDS = (ID, MODSTAMP, IS_DELETED)
 ID_PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001"}
+OBJECT_BY_PREFIX = {prefix: name for name, prefix in ID_PREFIXES.items()}
 
 STANDARD: dict[str, dict[str, str]] = {
     "Lead": {
@@ -188,8 +189,7 @@ def object_of(record_id: str | None) -> str | None:
     """Lead / Contact / Account from an id's key prefix."""
     if not record_id:
         return None
-    prefix = record_id[:3]
-    return next((obj for obj, known in ID_PREFIXES.items() if known == prefix), None)
+    return OBJECT_BY_PREFIX.get(record_id[:3])
 
 
 def modified_at(record: Mapping[str, Any]) -> datetime:
