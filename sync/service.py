@@ -261,7 +261,6 @@ class Worker:
         started = datetime.fromisoformat(last["started_at"])
         if datetime.now(UTC) - started >= every / 2:
             return False
-        self.metrics.cycles.labels(tenant.tenant, "skipped").inc()
         log.info("cycle_not_due", reason="ran recently elsewhere", other_run_id=last["run_id"],
                  started_at=last["started_at"], tenant=tenant.tenant)
         if last["status"] == "ok" and last.get("finished_at"):
@@ -271,6 +270,7 @@ class Worker:
                 if state is not None and (state.last_success_at is None or finished > state.last_success_at):
                     state.last_success_at = finished
             self.metrics.last_success.labels(tenant.tenant).set(finished.timestamp())
+        self.metrics.cycles.labels(tenant.tenant, "skipped").inc()
         return True
 
     def _finish(self, name: str, summary: CycleSummary | None, outbox: dict[str, int] | None) -> None:
