@@ -292,7 +292,8 @@ def test_a_replica_skips_a_cycle_another_started_recently(world: World, tmp_path
     second = Worker([parse_tenant(world.text("alpha"))], other_store, every=timedelta(hours=1))
     second.start()
     try:
-        wait_for("the second replica to decide", lambda: "skipped" in second.metrics.render().decode())
+        wait_for("the second replica to decide",
+                 lambda: 'crmsync_cycles_total{status="skipped",tenant="alpha"} 1.0' in second.metrics.render().decode())
         status = tenant_status(second, "alpha")
         assert status["cycles"] == 0                                   # it ran nothing
         assert status["last_success_at"] is not None                   # but knows when the tenant last succeeded
