@@ -25,7 +25,7 @@ from config.models import Tenant
 from scoring import Evaluation, Model, compile_model, evaluate
 from scoring.predicates import is_empty
 from sync.cli.app import cli
-from sync.cli.options import EXIT_FAILED, EXIT_OK, config_option, db_option, json_option, load_one
+from sync.cli.options import EXIT_FAILED, EXIT_OK, config_option, db_option, json_option, load_one, opened_store
 
 if TYPE_CHECKING:
     from sync.inputs import ScoringInput
@@ -56,17 +56,9 @@ def explain_command(tenant_name: str, person_id: str | None, email: str | None, 
     from sync.logging import configure
     configure()
     tenant = load_one(config_path, tenant_name)
-    from sync.store import Store, StoreError
-    try:
-        store = Store.open(db_url)
-    except StoreError as error:
-        click.echo(f"crmsync explain: {error}", err=True)
-        sys.exit(EXIT_FAILED)
-    try:
+    with opened_store(db_url, "explain") as store:
         report = explain(tenant, store.for_tenant(tenant.tenant), person_id=person_id, email=email, as_of=day,
                          max_activities=max_activities)
-    finally:
-        store.close()
     if not report["persons"]:
         wanted = f"id {person_id!r}" if person_id is not None else f"email {email!r}"
         click.echo(f"crmsync explain: no stored person with {wanted} in tenant {tenant.tenant} "

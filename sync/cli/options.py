@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from config import ConfigError, Tenant, load_tenants
 from config.loader import config_dir
 from sync.logging import register_tenant_secrets
+
+if TYPE_CHECKING:
+    from sync.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,3 +67,23 @@ def load_one(config_path: str | None, name: str) -> Tenant:
     known = ", ".join(t.tenant for t in tenants) or "none"
     click.echo(f"unknown tenant {name!r} in {config_dir(config_path)}; known tenants: {known}", err=True)
     sys.exit(EXIT_INVALID)
+
+
+def open_store(db_url: str | None, command: str) -> Store:
+    """The database (migrated), or exit 1 saying why it cannot be opened."""
+    from sync.store import Store, StoreError
+    try:
+        return Store.open(db_url)
+    except StoreError as error:
+        click.echo(f"crmsync {command}: {error}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+@contextmanager
+def opened_store(db_url: str | None, command: str) -> Iterator[Store]:
+    """``open_store`` for the block; closed afterwards."""
+    store = open_store(db_url, command)
+    try:
+        yield store
+    finally:
+        store.close()

@@ -34,7 +34,15 @@ from config.yamlpos import YamlSyntaxError, load_with_lines
 from scoring import Activity, Evaluation, Previous, compare_models, compile_model, evaluate
 from scoring.preview import KEPT_SUFFIX
 from sync.cli.app import cli
-from sync.cli.options import EXIT_FAILED, EXIT_INVALID, EXIT_OK, config_option, db_option, json_option, load_one
+from sync.cli.options import (
+    EXIT_INVALID,
+    EXIT_OK,
+    config_option,
+    db_option,
+    json_option,
+    load_one,
+    opened_store,
+)
 
 if TYPE_CHECKING:
     from sync.store import TenantStore
@@ -73,16 +81,8 @@ def preview_command(tenant_name: str, scoring_path: str, as_of: str | None, max_
         click.echo(f"{count} problem{'s' if count != 1 else ''} in {scoring_path}; nothing was previewed.",
                    err=True)
         sys.exit(EXIT_INVALID)
-    from sync.store import Store, StoreError
-    try:
-        store = Store.open(db_url)
-    except StoreError as error:
-        click.echo(f"crmsync preview: {error}", err=True)
-        sys.exit(EXIT_FAILED)
-    try:
+    with opened_store(db_url, "preview") as store:
         report = preview(tenant, candidate, store.for_tenant(tenant.tenant), as_of=day, max_examples=max_examples)
-    finally:
-        store.close()
     report["scoring_file"] = scoring_path
     if as_json:
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from sync.cli.app import cli
-from sync.cli.options import EXIT_FAILED, EXIT_OK, db_option
+from sync.cli.options import EXIT_OK, db_option, opened_store
 
 
 @cli.command("retry")
@@ -26,16 +26,8 @@ def retry_command(tenant_name: str, code: str | None, person_id: str | None, db_
     from sync.logging import configure
     configure()
     from sync.outbox import Outbox
-    from sync.store import Store, StoreError
-    try:
-        store = Store.open(db_url)
-    except StoreError as error:
-        click.echo(f"crmsync retry: {error}", err=True)
-        sys.exit(EXIT_FAILED)
-    try:
+    with opened_store(db_url, "retry") as store:
         count = Outbox(store.for_tenant(tenant_name)).retry_dead(datetime.now(UTC), code=code, person_id=person_id)
-    finally:
-        store.close()
     narrowed = "".join([f" with code {code}" if code else "", f" of person {person_id}" if person_id else ""])
     if count:
         click.echo(f"{tenant_name}: {count} dead letter{'s' if count != 1 else ''}{narrowed} will be pushed again "

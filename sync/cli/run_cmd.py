@@ -13,7 +13,7 @@ from datetime import timedelta
 import click
 
 from sync.cli.app import cli
-from sync.cli.options import EXIT_FAILED, EXIT_OK, config_option, db_option, load_all
+from sync.cli.options import EXIT_FAILED, EXIT_OK, config_option, db_option, load_all, open_store
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
@@ -51,12 +51,7 @@ def run_command(config_path: str | None, db_url: str | None, http_port: int, htt
     tenants = load_all(config_path)      # exits 2 naming every problem (an empty folder is one)
     from sync.health import HealthServer
     from sync.service import Signals, Worker, serve
-    from sync.store import Store, StoreError
-    try:
-        store = Store.open(db_url)
-    except StoreError as error:
-        click.echo(f"crmsync run: {error}", err=True)
-        sys.exit(EXIT_FAILED)
+    store = open_store(db_url, "run")
     worker = Worker(tenants, store, max_concurrent=max_concurrent, config_path=config_path, every=every,
                     keep_history=keep_history)
     signals = Signals()

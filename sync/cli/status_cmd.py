@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -11,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sync.cli.app import cli
-from sync.cli.options import EXIT_FAILED, db_option, json_option
+from sync.cli.options import db_option, json_option, opened_store
 
 
 @cli.command("status")
@@ -24,19 +23,11 @@ def status_command(tenant_name: str | None, limit: int, db_url: str | None, as_j
     from sync.logging import configure
     configure()
     from sync.outbox import Outbox
-    from sync.store import Store, StoreError
-    try:
-        store = Store.open(db_url)
-    except StoreError as error:
-        click.echo(f"crmsync status: {error}", err=True)
-        sys.exit(EXIT_FAILED)
-    try:
+    with opened_store(db_url, "status") as store:
         names = [tenant_name] if tenant_name else store.tenants()
         report = {name: {"runs": store.recent_runs(name, limit),
                          "dead_letters": Outbox(store.for_tenant(name)).dead_letters(),
                          "outbox": Outbox(store.for_tenant(name)).states()} for name in names}
-    finally:
-        store.close()
     if as_json:
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
         return

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sync.cli.app import cli
-from sync.cli.options import EXIT_FAILED, EXIT_OK, config_option, db_option, json_option, load_one
+from sync.cli.options import EXIT_FAILED, EXIT_OK, config_option, db_option, json_option, load_one, opened_store
 
 
 @cli.command("sync")
@@ -26,16 +26,8 @@ def sync_command(tenant_name: str, config_path: str | None, db_url: str | None, 
     configure()
     tenant = load_one(config_path, tenant_name)
     from sync.cycle import run_cycle
-    from sync.store import Store, StoreError
-    try:
-        store = Store.open(db_url)
-    except StoreError as error:
-        click.echo(f"crmsync sync: {error}", err=True)
-        sys.exit(EXIT_FAILED)
-    try:
+    with opened_store(db_url, "sync") as store:
         summary = run_cycle(tenant, store, full=full).to_dict()
-    finally:
-        store.close()
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
     else:
