@@ -25,10 +25,12 @@ from connectors.http import Caller, Clock, HubSpotBudget, Sleep
 from connectors.hubspot import mapping
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.provision import provision
-from connectors.hubspot.pull import Record, SearchSpec, list_all, list_archived, search_changes
+from connectors.hubspot.pull import Record, SearchSpec, grouped, list_all, search_changes, sweep_archived
 from connectors.hubspot.push import MAX_BATCH, push_updates
 
 BASE_STREAMS = ("companies", "contacts", "archived_contacts", "meetings", "calls", "emails")
+ASSOCIATIONS_BATCH = 1000      # ids per associations v4 batch read (CRM_APIS.md 1.8)
+INCOMING_ONLY = ({"propertyName": "hs_email_direction", "operator": "EQ", "value": mapping.INCOMING_EMAIL},)
 EVENTS_LOOKBACK = timedelta(days=365)
 
 
@@ -70,7 +72,8 @@ class HubSpotConnector:
         elif stream == "contacts":
             yield from self._pull_contacts(cursor, until_ms, full)
         elif stream == "archived_contacts":
-            for records, after in list_archived(self.client, "contacts", ["email"], cursor, until_ms):
+            for records, after in sweep_archived(self.client, "contacts", ["email"], cursor, until_ms,
+                                                 full=full):
                 yield Page(stream, after, persons=[mapping.to_archived(r) for r in records])
         elif stream in mapping.ENGAGEMENTS:
             yield from self._pull_engagements(stream, cursor, until_ms)
@@ -96,7 +99,7 @@ class HubSpotConnector:
         else:
             source = search_changes(self.client, SearchSpec("contacts", mapping.CONTACT_MODIFIED, props), cursor,
                                     until_ms)
-        for records, after in source:
+        for records, after in grouped(source, ASSOCIATIONS_BATCH):
             yield Page("contacts", after, persons=self._persons(records))
 
     def _persons(self, records: Sequence[Record]) -> list[PersonRecord]:
@@ -112,17 +115,19 @@ class HubSpotConnector:
         return persons
 
     def _associated(self, kinds: tuple[str, str], ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
-        answer = self.client.associations(kinds[0], kinds[1], ids)
-        data = answer.data if isinstance(answer.data, dict) else {}
         found: dict[str, list[Mapping[str, Any]]] = {}
-        for item in data.get("results") or ():
-            found.setdefault(str((item.get("from") or {}).get("id")), []).extend(item.get("to") or ())
+        for start in range(0, len(ids), ASSOCIATIONS_BATCH):
+            answer = self.client.associations(kinds[0], kinds[1], ids[start:start + ASSOCIATIONS_BATCH])
+            data = answer.data if isinstance(answer.data, dict) else {}
+            for item in data.get("results") or ():
+                found.setdefault(str((item.get("from") or {}).get("id")), []).extend(item.get("to") or ())
         return found
 
     def _pull_engagements(self, stream: str, cursor: Cursor | None, until_ms: int) -> Iterator[Page]:
         object_type, _, props = mapping.ENGAGEMENTS[stream]
-        spec = SearchSpec(object_type, mapping.OBJECT_MODIFIED, props)
-        for records, after in search_changes(self.client, spec, cursor, until_ms):
+        where = INCOMING_ONLY if stream == "emails" else ()
+        spec = SearchSpec(object_type, mapping.OBJECT_MODIFIED, props, where=where)
+        for records, after in grouped(search_changes(self.client, spec, cursor, until_ms), ASSOCIATIONS_BATCH):
             relevant = [r for r in records if stream != "emails" or
                         str((r.get("properties") or {}).get("hs_email_direction")) == mapping.INCOMING_EMAIL]
             activities: list[ActivityRecord] = []

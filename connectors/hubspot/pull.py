@@ -6,12 +6,13 @@ id up to ``crowd``). The query is ``modified >= ts AND modified <= until`` sorte
 are never dropped; before ``after`` reaches HubSpot's 10,000-result cap the query is re-anchored at
 the newest timestamp; when a whole window shares one timestamp, that timestamp is paged by
 ``hs_object_id`` (crowd mode). A full pass goes through the list endpoint and only moves the cursor
-when it finishes (its intermediate cursors keep their ``after`` token to resume).
+when it finishes (its intermediate cursors keep their ``after`` token to resume). Archived records
+are read by a bounded sweep of the archived list (:func:`sweep_archived`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ class SearchSpec:
     modified: str                    # the last-modified property to filter and sort on
     properties: Sequence[str]
     limit: int = SEARCH_LIMIT
+    where: Sequence[Mapping[str, Any]] = ()   # more filters (AND), e.g. incoming e-mails only
 
 
 @dataclass
@@ -129,7 +131,8 @@ def _crowd(client: HubSpotClient, spec: SearchSpec, pos: Position,
     ts = pos.ts or 0
     seen = set(pos.ids or [])          # read before the crowd was noticed
     while True:
-        filters: list[dict[str, Any]] = [{"propertyName": spec.modified, "operator": "EQ", "value": str(ts)}]
+        filters: list[dict[str, Any]] = [{"propertyName": spec.modified, "operator": "EQ", "value": str(ts)},
+                                         *map(dict, spec.where)]
         if pos.crowd:
             filters.append({"propertyName": OBJECT_ID, "operator": "GT", "value": pos.crowd})
         body = {"filterGroups": [{"filters": filters}],
@@ -153,6 +156,7 @@ def _range_query(spec: SearchSpec, since_ms: int, until_ms: int, after: str | No
         "filterGroups": [{"filters": [
             {"propertyName": spec.modified, "operator": "GTE", "value": str(since_ms)},
             {"propertyName": spec.modified, "operator": "LTE", "value": str(until_ms)},
+            *map(dict, spec.where),
         ]}],
         "sorts": [{"propertyName": spec.modified, "direction": "ASCENDING"}],
         "properties": list(spec.properties),
@@ -161,6 +165,27 @@ def _range_query(spec: SearchSpec, since_ms: int, until_ms: int, after: str | No
     if after is not None:
         body["after"] = after
     return body
+
+
+def grouped(source: Iterable[tuple[list[Record], dict[str, Any]]],
+            limit: int) -> Iterator[tuple[list[Record], dict[str, Any]]]:
+    """Consecutive (records, cursor) pairs joined while they stay within ``limit`` records.
+
+    The joined pair carries the last cursor, which is safe after all of its records: one associations
+    batch read (up to 1,000 ids) then serves five search pages or ten list pages.
+    """
+    records: list[Record] = []
+    cursor: dict[str, Any] | None = None
+    last = 0
+    for part, after in source:
+        if records and len(records) + max(last, len(part)) > limit:
+            assert cursor is not None
+            yield records, cursor
+            records = []
+        records += part
+        cursor, last = after, max(last, len(part))
+    if cursor is not None:
+        yield records, cursor
 
 
 def list_all(client: HubSpotClient, object_type: str, properties: Sequence[str], cursor: Cursor | None,
@@ -184,35 +209,60 @@ def list_all(client: HubSpotClient, object_type: str, properties: Sequence[str],
         yield records, {**base, "full": {"after": after, "until": started}}
 
 
-def list_archived(client: HubSpotClient, object_type: str, properties: Sequence[str], cursor: Cursor | None,
-                  until_ms: int) -> Iterator[tuple[list[Record], dict[str, Any]]]:
-    """Archived records newer than the cursor. The list is unsorted: the cursor moves at the end."""
-    pos = Position.of(cursor)
-    start_ts, start_ids = pos.ts, set(pos.ids or [])
-    new_pos = Position(ts=pos.ts, ids=list(pos.ids or []))
-    after: str | None = None
-    batches: list[list[Record]] = []
+SEEN_MAX = 5000       # archived ids a sweep cursor remembers at most (forgetting one only re-reads it)
+
+
+def sweep_archived(client: HubSpotClient, object_type: str, properties: Sequence[str], cursor: Cursor | None,
+                   until_ms: int, *, full: bool = False) -> Iterator[tuple[list[Record], dict[str, Any]]]:
+    """Archived records not reported before, by a bounded sweep of the archived list.
+
+    HubSpot's archived list has no modified filter and no sort (it pages by id), so a deletion can
+    appear anywhere in it. The list is read in rotations, from where the last call stopped (``after``
+    in the cursor): at least one page per call, and the next page only while a page brought news (a
+    bulk delete of an import is a run of ids), so a no-change cycle costs exactly one call and a
+    deletion is seen within ``ceil(archived / 100)`` cycles at worst. The first rotation (no cursor, or
+    ``full``) reads the whole list at once, every page being news.
+
+    Which records are news: when a rotation starts, ``mark`` is ``until`` (the cycle start less the lag);
+    when it ends, ``floor`` becomes that mark. Every record archived before ``floor`` was visible when
+    the previous rotation started, so that rotation (which read the whole list afterwards) reported
+    it. Records archived at or after ``floor`` are reported unless ``seen`` (id -> archivedAt, kept
+    only from ``floor`` on) holds them. ``ts`` is the newest archivedAt reported (never goes back).
+    """
+    state = dict(cursor or {}) if not full else {}
+    floor: int | None = state.get("floor")
+    mark: int | None = state.get("mark")
+    seen: dict[str, int] = {str(k): int(v) for k, v in (state.get("seen") or {}).items()}
+    top: int | None = state.get("ts")
+    after: str | None = state.get("after")
+    if after is None:
+        mark = until_ms                    # a rotation starts here
     while True:
         answer = client.list_page(object_type, properties, after, archived=True, limit=LIST_LIMIT)
-        fresh: list[Record] = []
-        for record in _results(answer):
-            at = parse_time(record.get("archivedAt")) or modified_at(record, "")
-            ms = to_ms(at)
-            if ms > until_ms or (start_ts is not None and (ms < start_ts or (
-                    ms == start_ts and str(record["id"]) in start_ids))):
+        records = _results(answer)
+        news: list[Record] = []
+        for record in records:
+            ms, rid = _archived_ms(record), str(record["id"])
+            if (floor is not None and ms < floor) or seen.get(rid) == ms:
                 continue
-            fresh.append(record)
-        batches.append(fresh)
-        after = _next_after(answer)
-        if after is None:
-            break
-    for record in sorted((r for batch in batches for r in batch), key=lambda r: (
-            to_ms(parse_time(r.get("archivedAt")) or modified_at(r, "")), _id_key(str(r["id"])))):
-        new_pos.see(to_ms(parse_time(record.get("archivedAt")) or modified_at(record, "")), str(record["id"]))
-    unchanged = Position.of(cursor).to_cursor()
-    for batch in batches[:-1]:
-        if batch:
-            yield batch, unchanged
-    final = new_pos.to_cursor()
-    if batches[-1] or final != unchanged:
-        yield batches[-1], final
+            news.append(record)
+            top = ms if top is None else max(top, ms)
+            if mark is not None and ms >= mark:
+                seen[rid] = ms             # only these can be met again above the next floor
+        after = _next_after(answer) if records else None
+        if after is None:                  # the rotation ends: what it read is known from its mark on
+            floor, mark = mark, None
+            seen = {rid: ms for rid, ms in seen.items() if floor is None or ms >= floor}
+        if len(seen) > SEEN_MAX:
+            seen = dict(sorted(seen.items(), key=lambda item: item[1])[-SEEN_MAX:])
+        out: dict[str, Any] = {"ts": top, "floor": floor, "mark": mark,
+                               "seen": dict(sorted(seen.items(), key=lambda item: _id_key(item[0])))}
+        if after is not None:
+            out["after"] = after
+        yield news, out
+        if after is None or not news:
+            return
+
+
+def _archived_ms(record: Record) -> int:
+    return to_ms(parse_time(record.get("archivedAt")) or modified_at(record, ""))

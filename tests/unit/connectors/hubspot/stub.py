@@ -144,6 +144,8 @@ def _iso(ms: int) -> str:
 
 def _match(record: dict[str, Any], flt: dict[str, Any]) -> bool:
     raw = record["properties"].get(flt["propertyName"])
+    if not str(flt.get("value") or "0").lstrip("-").isdigit():          # text: EQ only
+        return flt["operator"] == "EQ" and raw == flt.get("value")
     value = int(raw or 0)
     target = int(flt.get("value") or 0)
     return {"GTE": value >= target, "LTE": value <= target, "EQ": value == target, "GT": value > target,

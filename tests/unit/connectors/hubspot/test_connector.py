@@ -13,11 +13,15 @@ from tests.unit.connectors.hubspot.conftest import FakeClock, make_tenant
 from tests.unit.connectors.hubspot.stub import Stub
 
 UNTIL = datetime(2030, 1, 1, tzinfo=UTC)
+UNTIL_MS = int(UNTIL.timestamp() * 1000)
+LATER = datetime(2030, 1, 2, tzinfo=UTC)
+LATER_MS = int(LATER.timestamp() * 1000)
 T0 = 1_700_000_000_000
 
 
-def drain(conn: HubSpotConnector, stream: str, cursor: Any = None, full: bool = False) -> list[Page]:
-    return list(conn.pull(stream, cursor, until=UNTIL, full=full))
+def drain(conn: HubSpotConnector, stream: str, cursor: Any = None, full: bool = False,
+          until: datetime = UNTIL) -> list[Page]:
+    return list(conn.pull(stream, cursor, until=until, full=full))
 
 
 def ids(pages: list[Page]) -> list[str]:
@@ -74,7 +78,8 @@ def test_search_reanchors_before_the_cap_and_pages_a_crowded_timestamp(
     pages = drain(connector, "contacts", {"ts": T0 - 5000, "ids": []})
     got = ids(pages)
     assert len(got) == len(set(got)) == 500 + 1300 + 10
-    assert any(p.cursor.get("crowd") for p in pages)
+    spec = pull.SearchSpec("contacts", "lastmodifieddate", ["lastmodifieddate"])    # pages join 1,000 records
+    assert any(c.get("crowd") for _, c in pull.search_changes(connector.client, spec, {"ts": T0 - 5000}, UNTIL_MS))
     assert not any(status == 400 for _, _, status in stub.log)
     stamps = [(p.cursor["ts"], p.cursor.get("crowd") or "") for p in pages]
     assert [s[0] for s in stamps] == sorted(s[0] for s in stamps)
@@ -86,9 +91,71 @@ def test_archived_and_merged(stub: Stub, connector: HubSpotConnector) -> None:
     stub.add("contacts", "8", T0 + 200, hs_merged_object_ids="5;6")
     pages = drain(connector, "archived_contacts", {"ts": T0, "ids": []})
     assert [(p.id, p.deleted) for page in pages for p in page.persons] == [("7", True)]
-    assert drain(connector, "archived_contacts", pages[-1].cursor) == []
+    again = drain(connector, "archived_contacts", pages[-1].cursor)     # the sweep reads the page again
+    assert [len(page) for page in again] == [0]
+    assert again[-1].cursor["ts"] == pages[-1].cursor["ts"] == T0 + 100
     merged = [p for page in drain(connector, "contacts", {"ts": T0 + 150, "ids": []}) for p in page.persons]
     assert [(p.id, p.merged_into) for p in merged] == [("8", None), ("5", "8"), ("6", "8")]
+
+
+def test_archived_sweep_reads_one_page_per_cycle_and_more_while_pages_bring_news(
+        stub: Stub, connector: HubSpotConnector) -> None:
+    for i in range(1, 251):                                  # 3 pages of the archived list
+        stub.add("contacts", str(i), T0, archived_ms=T0 + i)
+    first = drain(connector, "archived_contacts")            # the first rotation reads the whole list
+    assert sorted(ids(first), key=int) == [str(i) for i in range(1, 251)]
+    cursor = first[-1].cursor
+    assert (cursor["ts"], cursor["floor"], cursor["seen"], "after" in cursor) == (T0 + 250, UNTIL_MS, {}, False)
+    connector.take_usage()
+    for _ in range(4):                                       # no news: one call a cycle, round the list
+        pages = drain(connector, "archived_contacts", cursor)
+        assert [len(page) for page in pages] == [0]
+        cursor = pages[-1].cursor
+    assert connector.take_usage().calls == {"hubspot.contacts.list_archived": 4}
+    assert "after" in cursor                                 # 4 calls over 3 pages: after the first page
+    # a bulk delete in the middle of the list: the sweep goes on while pages hold news
+    for i in range(120, 200):
+        stub.objects["contacts"].pop(str(i))
+        stub.add("contacts", str(i), T0, archived_ms=UNTIL_MS + 1000 + i)
+    pages = drain(connector, "archived_contacts", cursor)
+    assert sorted(ids(pages), key=int) == [str(i) for i in range(120, 200)]
+    assert len(pages) == 2                                   # pages 2 and 3, the end of the rotation
+    assert all(p.deleted for page in pages for p in page.persons)
+    cursor = pages[-1].cursor
+    assert cursor["ts"] == UNTIL_MS + 1199
+    # the next rotation does not report them again, and remembers them until its end
+    for _ in range(3):
+        pages = drain(connector, "archived_contacts", cursor, until=LATER)
+        assert [len(page) for page in pages] == [0]
+        cursor = pages[-1].cursor
+    assert cursor["floor"] == LATER_MS and cursor["seen"] == {}
+    # a deletion behind the sweep is found in the next rotation
+    stub.objects["contacts"].pop("3")
+    stub.add("contacts", "3", T0, archived_ms=LATER_MS + 5)
+    found = [ids(drain(connector, "archived_contacts", c, until=LATER)) for c in (cursor,)]
+    assert found == [["3"]]
+
+
+def test_archived_first_rotation_resumes_after_a_crash(stub: Stub, connector: HubSpotConnector) -> None:
+    for i in range(1, 251):
+        stub.add("contacts", str(i), T0, archived_ms=T0 + 300 - i)
+    first = drain(connector, "archived_contacts")
+    resumed = drain(connector, "archived_contacts", first[0].cursor)     # as if it crashed after page 1
+    assert sorted(ids(first[:1]) + ids(resumed), key=int) == [str(i) for i in range(1, 251)]
+    assert [len(page) for page in drain(connector, "archived_contacts", resumed[-1].cursor)] == [0]
+
+
+def test_one_associations_read_serves_up_to_1000_records(stub: Stub, connector: HubSpotConnector) -> None:
+    for i in range(1, 1101):
+        stub.add("contacts", str(i), T0 + i)
+    connector.take_usage()
+    pages = drain(connector, "contacts")                     # 11 list pages of 100
+    assert [len(page) for page in pages] == [1000, 100]
+    assert connector.take_usage().calls == {"hubspot.contacts.list": 11, "hubspot.associations.contacts_companies": 2}
+    pages = drain(connector, "contacts", {"ts": T0, "ids": []})    # 6 search pages of 200
+    assert [len(page) for page in pages] == [1000, 100]
+    assert pages[-1].cursor == {"ts": T0 + 1100, "ids": ["1100"]}
+    assert connector.take_usage().calls == {"hubspot.contacts.search": 6, "hubspot.associations.contacts_companies": 2}
 
 
 def test_engagements_become_activities_per_contact(stub: Stub, connector: HubSpotConnector) -> None:
