@@ -37,10 +37,12 @@ def figures(summary: dict[str, Any], cpu: float, wall: float, *, batch: int,
 
 def measure_cycles(tenant: Any, db: str | None, *, batch: int, is_write: Callable[[str], bool],
                    extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-                   pause_s: float = 0.6) -> dict[str, Any]:
+                   pause_s: float = 0.6, settle: bool = False) -> dict[str, Any]:
     """Run a full, an echo and a no-change cycle 15 minutes apart; figures for each.
 
     ``pause_s``: real seconds before each cycle (the CRM's clock runs at the real pace while ``now`` jumps).
+    ``settle``: while the echo cycle (or a settle cycle) still wrote something, run a ``settle`` cycle
+    (at most 3), so that ``no_change`` follows a cycle that changed nothing in the CRM.
     """
     from sync.cycle import run_cycle
     from sync.store import Store
@@ -49,14 +51,21 @@ def measure_cycles(tenant: Any, db: str | None, *, batch: int, is_write: Callabl
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(db or f"sqlite:///{Path(folder) / 'bench.db'}")
         now = datetime.now(UTC)
-        for n, name in enumerate(("full", "echo", "no_change")):
+        names = ["full", "echo", "no_change"]
+        for n, name in enumerate(names):
             time.sleep(pause_s)
             cpu0, _ = usage()
             t0 = time.monotonic()
-            summary = run_cycle(tenant, store, now=now + timedelta(minutes=15 * n)).to_dict()
+            # 15 minutes apart, or later when a cycle took longer than that (its writes must stay after
+            # the next cycle's cursor, as they are when the clock is real)
+            at = max(now + timedelta(minutes=15 * n), datetime.now(UTC))
+            summary = run_cycle(tenant, store, now=at).to_dict()
             cpu1, rss = usage()
-            cycles[name] = figures(summary, cpu1 - cpu0, time.monotonic() - t0, batch=batch, is_write=is_write)
-            cycles[name].update(extra(summary) if extra else {})
-            cycles[name]["peak_rss_mb"] = rss
+            key = name if name not in cycles else f"{name}_{n}"
+            cycles[key] = figures(summary, cpu1 - cpu0, time.monotonic() - t0, batch=batch, is_write=is_write)
+            cycles[key].update(extra(summary) if extra else {})
+            cycles[key]["peak_rss_mb"] = rss
+            if settle and name in ("echo", "settle") and summary["writes"]["done"] and names.count("settle") < 3:
+                names.insert(n + 1, "settle")
         store.close()
     return cycles
