@@ -109,8 +109,7 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
         fast_counts = [0] * len(model.fast_track)
         fast_latest = [None] * len(model.fast_track)
     seen: set[str] | None = None
-    for activity in activities:
-        activity_id = activity.id
+    for kind, at, attributes, activity_id in activities:
         if activity_id is not None:
             if seen is None:
                 seen = {activity_id}
@@ -118,10 +117,9 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
                 continue
             else:
                 seen.add(activity_id)
-        slots = by_type.get(activity.type)
+        slots = by_type.get(kind)
         if slots is None:
             continue
-        at = activity.at
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
         # floor((as_of_midnight - at) / 1 day): timedelta keeps days floored (seconds are never negative);
@@ -132,7 +130,6 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
         if age < 0:
             age = 0
         engagement_slots, fast_slots = slots
-        attributes = activity.attributes
         for index, test in engagement_slots:
             if test is None or test(attributes):
                 ages = counted.get(index)

@@ -15,11 +15,13 @@ from typing import Any, Literal, NamedTuple, Protocol
 ContributionKind = Literal["fit", "engagement", "disqualify", "fast_track"]
 
 
-@dataclass(frozen=True, slots=True)
-class Activity:
+class Activity(NamedTuple):
     """One thing a person did: a type from CONTRACT.md section 3, when (UTC), and its attributes.
 
     A naive ``at`` is read as UTC. ``id`` de-duplicates activities (never their content).
+
+    A named tuple, like :class:`Contribution`: immutable, and cheap to build (a person has many) and to
+    read (the engine unpacks it).
     """
 
     type: str

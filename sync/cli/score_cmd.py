@@ -31,6 +31,7 @@ from sync.cli.options import EXIT_INVALID, print_config_error
 LINE_KEYS = ("id", "fields", "company", "activities", "previous")
 _DUMP_OPTIONS = orjson.OPT_APPEND_NEWLINE
 _from_iso = datetime.fromisoformat
+_activity = tuple.__new__           # Activity(kind, at, attributes, id) without the named tuple's Python __new__
 
 
 class InputError(ValueError):
@@ -145,7 +146,7 @@ def parse_activities(raws: list[Any]) -> list[Activity]:
             if type(activity_id) is not int:     # bool is not int here: True is refused
                 raise InputError(f"activities[{len(activities)}].id: must be a text or an integer")
             activity_id = str(activity_id)
-        append(Activity(kind, moment, raw, activity_id))
+        append(_activity(Activity, (kind, moment, raw, activity_id)))
     return activities
 
 

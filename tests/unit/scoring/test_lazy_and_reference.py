@@ -186,3 +186,23 @@ def test_json_points_is_round_places_to_two(value: float) -> None:
 def test_json_points_near_ties(value: float) -> None:
     rounded = round_places(value, 2)
     assert json_points(value) == (int(rounded) if rounded.is_integer() else rounded)
+
+
+def test_activity_is_an_immutable_record() -> None:
+    at = datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
+    activity = Activity("page_view", at, {"url": "/pricing"}, id="a1")
+    assert (activity.type, activity.at, activity.attributes, activity.id) == ("page_view", at, {"url": "/pricing"}, "a1")
+    assert Activity("page_view", at, {}).id is None
+    with pytest.raises(AttributeError):
+        activity.id = "a2"  # type: ignore[misc]
+
+
+def test_score_lines_build_activities() -> None:
+    from sync.cli.score_cmd import parse_line
+
+    _, _, activities, _ = parse_line(b'{"activities": [{"type": "page_view", "at": "2026-11-02T14:30:00+02:00", '
+                                     b'"id": 7, "url": "/pricing"}, {"type": "email_open", "at": "2026-11-02"}]}')
+    assert [type(a) for a in activities] == [Activity, Activity]
+    assert activities[0] == Activity("page_view", datetime(2026, 11, 2, 12, 30, tzinfo=UTC), {"url": "/pricing"}, "7")
+    assert activities[1] == Activity("email_open", datetime(2026, 11, 2, tzinfo=UTC), {}, None)
+    assert activities[1].at.tzinfo is UTC
