@@ -126,14 +126,14 @@ def main() -> None:
         assert server.stdout is not None
         started = time.monotonic()
         url, stats = server.stdout.readline().strip().split(" ", 1)
-        seed_s = time.monotonic() - started
+        seed_s = time.monotonic() - started       # the seeded history ends now (future edits clamped)
         tenant = parse_tenant(TENANT.format(url=url, token=TOKEN))
         connector = create_connector(tenant)
         connector.provision()
         connector.close()
         out: dict[str, Any] = {"contacts": args.contacts, "sandbox_seed_s": round(seed_s, 1),
                                "portal": json.loads(stats)}
-        time.sleep(max(0.0, LAG_S - (time.monotonic() - started)))    # seeded history older than the lag
+        time.sleep(max(0.0, LAG_S - (time.monotonic() - started - seed_s)))    # history older than the lag
         out["cycles"] = measure_cycles(
             tenant, args.db, batch=BATCH, is_write=lambda endpoint: endpoint == "hubspot.contacts.batch_update",
             extra=calls_vs_minimum, settle=True)

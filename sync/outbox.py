@@ -31,6 +31,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 MESSAGE_MAX = 500
+RECONCILE_PAGE = 2000      # outbox items reconciled at a time
 
 
 @dataclass(frozen=True)
@@ -122,34 +123,43 @@ class Outbox:
             return [OutboxItem(r.key, r.person_id, r.object_type, r.values, r.attempts, r.seq)
                     for r in conn.execute(query)]
 
-    def reconcile(self, now: datetime, *, skip_run: str | None = None) -> tuple[int, int]:
+    def reconcile(self, now: datetime, *, skip_run: str | None = None, page: int = RECONCILE_PAGE) -> tuple[int, int]:
         """Mark active items done when the CRM holds their values already, dropped when the record is gone.
 
         ``skip_run``: items this run planned were planned against the CRM's current values; skip them.
+        Reads ``page`` items at a time (by ``seq``), so a large backlog (a crash after planning a full
+        cycle's writes) never sits in memory at once. Returns (done, dropped).
         """
         o = t.outbox
-        query = sa.select(o.c.key, o.c.person_id, o.c["values"]).where(o.c.tenant == self.tenant,
-                                                                       o.c.state.in_(ACTIVE))
-        if skip_run is not None:
-            query = query.where(o.c.run_id != skip_run)
-        with self.store.engine.connect() as conn:
-            items = conn.execute(query).all()
-        if not items:
-            return 0, 0
-        state = self.store.crm_state([i.person_id for i in items])
-        applied, gone = [], []
-        for key, person_id, values in items:
-            person = state.get(person_id)
-            if person is None:
-                continue
-            if person["deleted"] or person["merged_into"]:
-                gone.append(key)
-            elif already_applied(values, person["crm_values"] or {}):
-                applied.append(key)
-        with self.store.engine.begin() as conn:
-            self._set(conn, applied, state="done", updated_at=now)
-            self._set(conn, gone, state="dropped", code="DELETED_OR_MERGED", updated_at=now)
-        return len(applied), len(gone)
+        applied_total = gone_total = 0
+        after: int | None = None
+        while True:
+            query = sa.select(o.c.seq, o.c.key, o.c.person_id, o.c["values"]).where(
+                o.c.tenant == self.tenant, o.c.state.in_(ACTIVE)).order_by(o.c.seq).limit(page)
+            if skip_run is not None:
+                query = query.where(o.c.run_id != skip_run)
+            if after is not None:
+                query = query.where(o.c.seq > after)
+            with self.store.engine.connect() as conn:
+                items = conn.execute(query).all()
+            if not items:
+                return applied_total, gone_total
+            after = items[-1].seq
+            state = self.store.crm_state([i.person_id for i in items])
+            applied, gone = [], []
+            for _, key, person_id, values in items:
+                person = state.get(person_id)
+                if person is None:
+                    continue
+                if person["deleted"] or person["merged_into"]:
+                    gone.append(key)
+                elif already_applied(values, person["crm_values"] or {}):
+                    applied.append(key)
+            with self.store.engine.begin() as conn:
+                self._set(conn, applied, state="done", updated_at=now)
+                self._set(conn, gone, state="dropped", code="DELETED_OR_MERGED", updated_at=now)
+            applied_total += len(applied)
+            gone_total += len(gone)
 
     def record(self, items: Sequence[OutboxItem], results: Sequence[WriteResult], now: datetime) -> DrainCounts:
         """Store each pushed item's outcome (one transaction); results come one per item, in order."""

@@ -343,9 +343,10 @@ class TenantStore:
         stats.changed += len(stats.changed_ids)
         if derived:
             stats.derived += self._insert_derived(conn, derived)
-        for part in chunks(gone):
+        for part in chunks(gone):              # pending writes, and dead letters the deletion explains
             conn.execute(sa.update(t.outbox).where(
-                t.outbox.c.tenant == self.tenant, t.outbox.c.person_id.in_(part), t.outbox.c.state.in_(ACTIVE),
+                t.outbox.c.tenant == self.tenant, t.outbox.c.person_id.in_(part),
+                t.outbox.c.state.in_((*ACTIVE, "dead")),
             ).values(state="dropped", code="DELETED_OR_MERGED", updated_at=sa.func.now()))
 
     def _insert_derived(self, conn: sa.Connection, derived: Sequence[Any]) -> int:

@@ -77,3 +77,31 @@ def test_reconcile_replay_and_deleted(store: Store) -> None:
     assert box.states() == {"pending": 2, "dropped": 1}            # deleted: its pending write dropped
     assert box.reconcile(NOW) == (1, 0)
     assert [i.person_id for i in box.due(NOW)] == ["2"]
+
+
+def test_reconcile_reads_a_page_at_a_time_and_skips_this_runs_items(store: Store) -> None:
+    ts = store.for_tenant("acme")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    ts.store_page(Page("persons", {}, persons=[PersonRecord(str(i), "contact", at, {}, {"crmsync_score": str(i)})
+                                               for i in range(1, 8)]), NOW)
+    enqueue(store, [intent(str(i), i if i % 2 else 0) for i in range(1, 6)])       # odd ones already held
+    enqueue(store, [intent("7", 7)], run="r2")
+    ts.store_page(Page("persons", {}, persons=[PersonRecord("5", "contact", at, {}, {}, deleted=True),
+                                               PersonRecord("6", "contact", at, {}, {}, merged_into="2")]), NOW)
+    box = Outbox(ts)
+    assert box.reconcile(NOW, skip_run="r2", page=2) == (2, 0)          # 1 and 3; 5 was dropped on store
+    assert [i.person_id for i in box.due(NOW)] == ["2", "4", "7"]
+    assert box.reconcile(NOW, page=1) == (1, 0)                          # now 7 too
+    assert [i.person_id for i in box.due(NOW)] == ["2", "4"]
+
+
+def test_a_deletion_seen_later_drops_the_dead_letter_it_explains(store: Store) -> None:
+    ts = store.for_tenant("acme")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    enqueue(store, [intent("1", 5), intent("2", 6)])
+    box = Outbox(ts)
+    box.record(box.due(NOW), [WriteResult("1", "dead", code="OBJECT_NOT_FOUND"),
+                              WriteResult("2", "dead", code="INVALID_OPTION")], NOW)
+    ts.store_page(Page("archived", {}, persons=[PersonRecord("1", "contact", at, {}, {}, deleted=True)]), NOW)
+    assert [d["person_id"] for d in box.dead_letters()] == ["2"]
+    assert box.states() == {"dead": 1, "dropped": 1}
