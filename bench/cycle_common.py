@@ -18,6 +18,28 @@ def usage() -> tuple[float, int]:
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss // 1024
 
 
+def rss_mb() -> int:
+    """This process's resident set now, in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() // (1024 * 1024)
+    except OSError:
+        return 0
+
+
+class StageRss:
+    """A cycle's progress callback: the largest resident set seen in each stage (pull, score, plan, push)."""
+
+    def __init__(self) -> None:
+        self.stage = "start"
+        self.peaks: dict[str, int] = {}
+
+    def __call__(self, event: str, data: dict[str, Any]) -> None:
+        if event == "stage":
+            self.stage = str(data["stage"])
+        self.peaks[self.stage] = max(self.peaks.get(self.stage, 0), rss_mb())
+
+
 def figures(summary: dict[str, Any], cpu: float, wall: float, *, batch: int,
             is_write: Callable[[str], bool]) -> dict[str, Any]:
     calls = summary["api_calls"]
@@ -59,12 +81,15 @@ def measure_cycles(tenant: Any, db: str | None, *, batch: int, is_write: Callabl
             # 15 minutes apart, or later when a cycle took longer than that (its writes must stay after
             # the next cycle's cursor, as they are when the clock is real)
             at = max(now + timedelta(minutes=15 * n), datetime.now(UTC))
-            summary = run_cycle(tenant, store, now=at).to_dict()
+            stages = StageRss()
+            summary = run_cycle(tenant, store, now=at, progress=stages).to_dict()
+            stages("end", {})
             cpu1, rss = usage()
             key = name if name not in cycles else f"{name}_{n}"
             cycles[key] = figures(summary, cpu1 - cpu0, time.monotonic() - t0, batch=batch, is_write=is_write)
             cycles[key].update(extra(summary) if extra else {})
             cycles[key]["peak_rss_mb"] = rss
+            cycles[key]["rss_by_stage_mb"] = stages.peaks      # sampled after each page, chunk and batch
             if settle and name in ("echo", "settle") and summary["writes"]["done"] and names.count("settle") < 3:
                 names.insert(n + 1, "settle")
         store.close()
