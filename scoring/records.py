@@ -225,6 +225,10 @@ def json_points(value: float) -> int | float:
     return int(rounded) if rounded.is_integer() else rounded
 
 
+# tenths -> "14.5", "3" (no ".0"): formatting two integers costs more than the rest of text_points
+_TENTHS = tuple(f"{tenths // 10}.{tenths % 10}" if tenths % 10 else str(tenths // 10) for tenths in range(2000))
+
+
 def text_points(value: float) -> str:
     """Points as shown in a reason: a sign, one decimal, whole numbers without ``.0`` (``+24``, ``-5``,
     ``+7.5``); halves of a tenth away from zero (as :func:`round_places`)."""
@@ -240,6 +244,8 @@ def text_points(value: float) -> str:
         tenths = round_half_away(round_places(abs(value), 1) * 10.0)
     if not tenths:
         return "+0"
+    if tenths < len(_TENTHS):
+        return ("+" if value > 0 else "-") + _TENTHS[tenths]
     whole, tenth = divmod(tenths, 10)
     if value > 0:
         return f"+{whole}.{tenth}" if tenth else f"+{whole}"

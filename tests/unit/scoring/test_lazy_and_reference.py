@@ -11,6 +11,7 @@ import math
 import pickle
 from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring import Activity, Contribution, Evaluation, Model, Previous, evaluate
-from scoring.records import json_points, round_places
+from scoring.records import json_points, round_places, text_points
 from tests.unit.scoring.helpers import AS_OF, MIDNIGHT, model_from
 
 RULES: dict[str, Any] = {
@@ -206,3 +207,27 @@ def test_score_lines_build_activities() -> None:
     assert activities[0] == Activity("page_view", datetime(2026, 11, 2, 12, 30, tzinfo=UTC), {"url": "/pricing"}, "7")
     assert activities[1] == Activity("email_open", datetime(2026, 11, 2, tzinfo=UTC), {}, None)
     assert activities[1].at.tzinfo is UTC
+
+
+def decimal_text(value: float) -> str:
+    """text_points read from the value's shortest decimal text (what a person expects)."""
+    tenths = Decimal(repr(abs(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    body = str(tenths).removesuffix(".0")
+    if body == "0":
+        return "+0"
+    return ("+" if value > 0 else "-") + body
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.floats(min_value=-5000, max_value=5000, allow_nan=False).filter(
+    lambda v: not v.is_integer() and abs((abs(v) * 10) % 1 - 0.5) > 1e-5))
+def test_text_points_is_the_decimal_reading(value: float) -> None:
+    assert text_points(value) == decimal_text(value)
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (199.94, "+199.9"), (199.96, "+200"), (-199.96, "-200"), (200.04, "+200"), (250.25, "+250.3"),
+    (-0.35, "-0.4"), (0.04, "+0"), (-0.04, "+0"), (1234.56, "+1234.6"), (7.25, "+7.3"),
+])
+def test_text_points_both_sides_of_the_table(value: float, text: str) -> None:
+    assert text_points(value) == text == decimal_text(value)
