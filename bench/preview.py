@@ -24,9 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scoring_throughput import TENANT  # bench/ is on sys.path when run as a script
 
-from bench.scoring_throughput import TENANT
 from config import parse_tenant
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
