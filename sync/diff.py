@@ -30,6 +30,9 @@ _COUNTED = (
 )
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def jsonable(value: Any) -> Any:
     """``value`` with datetimes as ISO text, decimals as floats, tuples as lists (for JSON columns)."""
     if value is None or isinstance(value, str | int | float):
@@ -40,8 +43,9 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, Mapping):         # plain values (most of them) without a call each
+        return {k if type(k) is str else str(k): v if v is None or type(v) in _PLAIN else jsonable(v)
+                for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(v) for v in value]
     return value

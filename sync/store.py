@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ try:
 except ImportError:             # not on Windows: the in-process lock alone applies there
     fcntl = None  # type: ignore[assignment]
 
+import orjson
 import sqlalchemy as sa
 import structlog
 from alembic import command
@@ -58,17 +60,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+
+
+def _json_text(value: Any) -> str:
+    """JSON columns through orjson (the stdlib's encoder and decoder were ~10% of a full cycle's CPU)."""
+    return orjson.dumps(value, default=_json_default, option=_JSON_OPTIONS).decode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"cannot store a {type(value).__name__} in a JSON column")
+
+
 def create_engine(url: str) -> sa.Engine:
+    json_args: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if url.startswith("postgres://") or url.startswith("postgresql://"):
         raise StoreError(f"use postgresql+psycopg://... for PostgreSQL (got {url.split(':')[0]}://)")
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = sa.create_engine(url, poolclass=StaticPool if memory else None,
-                                  connect_args={"check_same_thread": False})
+                                  connect_args={"check_same_thread": False}, **json_args)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql+psycopg"):
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, pool_pre_ping=True, **json_args)
     raise StoreError(f"unsupported database URL {sa.engine.make_url(url).render_as_string(hide_password=True)!r}; "
                      "use sqlite:///path.db or postgresql+psycopg://user@host/db")
 
