@@ -9,7 +9,7 @@ from sync import tables as t
 from sync.cycle import run_cycle
 from sync.store import Store
 
-from .conftest import INDEX_LAG, HubSpotWorld
+from .conftest import INDEX_LAG, HubSpotWorld, _http
 
 FIELDS = ["crmsync_fit_score", "crmsync_engagement_score", "crmsync_score", "crmsync_grade", "crmsync_status",
           "crmsync_mql_reason", "crmsync_mql_date", "lifecyclestage", "jobtitle"]
@@ -73,3 +73,22 @@ def test_one_crm_change_rescores_and_writes_only_that_person(hubspot: HubSpotWor
     assert [w.batch_size for w in writes] == [1]
     held = hubspot.contact(target, FIELDS)
     assert int(held["crmsync_fit_score"]) >= 30
+
+
+def test_a_contact_deleted_in_hubspot_is_seen_by_the_next_cycle_once(hubspot: HubSpotWorld, store: Store) -> None:
+    now = datetime.now(UTC)
+    run_cycle(hubspot.tenant, store, now=now)
+    ts = store.for_tenant(hubspot.tenant.tenant)
+    target = max((pid for pid in hubspot.all_values(["email"])), key=int)
+    assert ts.person(target) is not None and not ts.person(target)["deleted"]
+    _http(f"{hubspot.sb.url}/crm/v3/objects/contacts/{target}", "DELETE")
+    time.sleep(INDEX_LAG + 0.1)
+    second = run_cycle(hubspot.tenant, store, now=now + timedelta(minutes=15))
+    assert second.status == "ok", second.error
+    assert second.streams["archived_contacts"] == {"pulled": 1, "changed": 1, "pages": 1}
+    assert ts.person(target)["deleted"]
+    time.sleep(INDEX_LAG + 0.1)
+    hubspot.sb.clear_requests()
+    third = run_cycle(hubspot.tenant, store, now=now + timedelta(minutes=30))
+    assert third.streams["archived_contacts"]["pulled"] == 0                 # reported once
+    assert third.api_calls["hubspot.contacts.list_archived"] == 1
