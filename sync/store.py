@@ -41,6 +41,7 @@ log = structlog.get_logger()
 DEFAULT_DB_URL = "sqlite:///./crmsync.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 ACTIVE = ("pending", "retry")
+ANALYZE_FIRST = 10_000      # PostgreSQL: rows written to a table in one cycle before its first ANALYZE
 
 
 def default_db_url() -> str:
@@ -275,6 +276,8 @@ class TenantStore:
         self.engine = engine
         self.tenant = tenant
         self.unhashed = frozenset(unhashed)
+        self._written: dict[str, int] = {}            # rows upserted per table since its last ANALYZE
+        self._analyze_at: dict[str, int] = {}
 
     # ------------------------------------------------------------------ cursors
     def cursor(self, stream: str) -> dict[str, Any] | None:
@@ -299,7 +302,26 @@ class TenantStore:
             if page.activities:
                 self._store_activities(conn, page.activities, stats)
             self._save_cursor(conn, page.stream, page.cursor, now)
+        self._refresh_statistics()
         return stats
+
+    def _wrote(self, table: sa.Table, rows: int) -> None:
+        self._written[table.name] = self._written.get(table.name, 0) + rows
+
+    def _refresh_statistics(self) -> None:
+        """PostgreSQL: ANALYZE a table after 10,000, 20,000, 40,000 ... rows written to it in this cycle.
+
+        A first pull grows the tables from nothing to millions of rows within one cycle; with the
+        planner's statistics still those of an empty table, the id lookups of each page chose a scan of
+        the tenant's whole index (0.3 s a lookup at 1.3 million activities instead of 2 ms).
+        """
+        if self.engine.dialect.name != "postgresql":
+            return
+        for name, rows in self._written.items():
+            if rows >= self._analyze_at.get(name, ANALYZE_FIRST):
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(f'ANALYZE "{name}"'))      # our own table names only
+                self._analyze_at[name] = rows * 2
 
     def _existing(self, conn: sa.Connection, table: sa.Table, ids: Sequence[str],
                   columns: Sequence[str]) -> dict[str, sa.RowMapping]:
@@ -321,6 +343,7 @@ class TenantStore:
             rows.append({"tenant": self.tenant, "id": company.id, "modified_at": as_utc(company.modified_at),
                          "fields": fields, "row_hash": row_hash, "deleted": company.deleted})
         upsert(conn, t.companies, rows)
+        self._wrote(t.companies, len(rows))
         stats.changed += len(rows)
         changed = [r["id"] for r in rows if r["id"] in old]      # new companies have no stored persons yet
         for part in chunks(changed):
@@ -359,6 +382,7 @@ class TenantStore:
             if inputs_changed:
                 stats.changed_ids.append(person.id)
         upsert(conn, t.persons, rows)
+        self._wrote(t.persons, len(rows))
         stats.changed += len(stats.changed_ids)
         if derived:
             stats.derived += self._insert_derived(conn, derived)
@@ -374,6 +398,7 @@ class TenantStore:
                  "attributes": d.attributes, "row_hash": "derived", "deleted": False,
                  "derived": True} for d in derived if d.id not in old]
         upsert(conn, t.activities, rows, only_insert=True)
+        self._wrote(t.activities, len(rows))
         persons = sorted({r["person_id"] for r in rows})
         for part in chunks(persons):
             conn.execute(sa.update(t.persons).where(t.persons.c.tenant == self.tenant, t.persons.c.id.in_(part))
@@ -398,6 +423,7 @@ class TenantStore:
             if before is not None:
                 touched.add(before["person_id"])
         upsert(conn, t.activities, rows)
+        self._wrote(t.activities, len(rows))
         stats.changed += len(rows)
         for part in chunks(sorted(touched)):
             conn.execute(sa.update(t.persons).where(t.persons.c.tenant == self.tenant, t.persons.c.id.in_(part))

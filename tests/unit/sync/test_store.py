@@ -154,3 +154,24 @@ def test_rows_are_bound_to_tenant_in_every_table(store: Store) -> None:
         for table in (t.persons, t.companies, t.activities, t.scores, t.cursors, t.outbox, t.runs, t.run_streams):
             assert "tenant" in [c.name for c in table.primary_key.columns]
             assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+
+
+def test_postgres_tables_are_analyzed_as_a_first_pull_grows_them(store: Store,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("planner statistics: PostgreSQL only")
+    import sync.store
+    monkeypatch.setattr(sync.store, "ANALYZE_FIRST", 20)
+    ts = store.for_tenant("acme")
+
+    def planned_rows() -> float:                                 # what the planner believes; ANALYZE sets it
+        with store.engine.connect() as conn:
+            return float(conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'persons'::regclass"))
+                         .scalar() or 0)
+
+    ts.store_page(Page("contacts", {}, persons=[person(str(i)) for i in range(10)]), NOW)
+    assert planned_rows() <= 0                                   # 10 rows: not analyzed yet
+    ts.store_page(Page("contacts", {}, persons=[person(str(i)) for i in range(10, 25)]), NOW)
+    assert planned_rows() == 25                                  # 25 >= 20
+    ts.store_page(Page("contacts", {}, persons=[person(str(i)) for i in range(25, 40)]), NOW)
+    assert planned_rows() == 25                                  # next at 50
