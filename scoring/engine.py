@@ -11,19 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
+from operator import itemgetter
 from typing import Any
 
-from scoring.model import UNLIMITED, DisqualifyCheck, FitCheck, Model
-from scoring.reason import (
-    contributions_text,
-    disqualified_basis,
-    fast_track_basis,
-    fit_text,
-    join_reason,
-    kept_basis,
-    thresholds_basis,
-)
-from scoring.records import Activity, Contribution, Evaluation, Previous, round_half_away
+from scoring.model import UNLIMITED, DisqualifyOutcome, EngagementCheck, FitOutcome, Model
+from scoring.reason import fast_track_basis, join_reason, kept_basis, thresholds_basis
+from scoring.records import Activity, Contribution, Evaluation, Previous, json_points, round_half_away, text_points
 
 # Basis of the reason (the sentence before the contributions).
 _NO_BASIS, _DISQUALIFIED, _FAST_TRACK, _THRESHOLDS, _KEPT = range(5)
@@ -33,15 +26,23 @@ _contribution = tuple.__new__
 
 _MIDNIGHT_UTC = time(tzinfo=UTC)
 
+_POINTS = itemgetter(2)       # (check, count, points)
+
 
 def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activity], as_of: date,
              previous: Previous | None = None) -> Evaluation:
     """Score one person as of the start (00:00 UTC) of ``as_of``."""
-    fit_checks = [check for check in model.fit if check.test(fields)]
-    fit = round_half_away(math.fsum([check.points for check in fit_checks])) if fit_checks else 0
-    low, high = model.fit_caps
-    fit = low if fit < low else high if fit > high else fit
-    disqualifiers = [check for check in model.disqualify if check.test(fields)]
+    matched = 0
+    for bit, test in model.fit_tests:
+        if test(fields):
+            matched |= bit
+    fit_outcome = model.fit_outcomes[matched]       # the fit, its grade, and their part of the outputs
+    fit = fit_outcome[0]
+    matched = 0
+    for bit, test in model.disqualify_tests:
+        if test(fields):
+            matched |= bit
+    disqualified = model.disqualify_outcomes[matched] if matched else None
 
     counted, fast_counts, fast_latest = _scan(model, activities, as_of)
     engagement_raw = 0.0
@@ -59,7 +60,6 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
     low, high = model.engagement_caps
     engagement = low if engagement < low else high if engagement > high else engagement
     score = fit + engagement
-    grade = _grade(model, fit)
 
     # status, first that holds: disqualified, mql (fast-track, thresholds, sticky), engaged, lead. A person
     # was MQL when the previous state says so or has an mql_at; disqualification keeps that date as history.
@@ -72,7 +72,7 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
             if last is not None:
                 fast_index = index
                 break
-    if disqualifiers:
+    if disqualified is not None:
         status, mql_at, basis = "disqualified", first_mql, _DISQUALIFIED
     else:
         mql_at = first_mql if was_mql and first_mql else as_of
@@ -86,8 +86,8 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
             mql_at, basis = None, _NO_BASIS
             engaged = model.engaged is not None and model.engaged.hold(fit, engagement, score)
             status = "engaged" if engaged else "lead"
-    parts = _Parts(model, fit_checks, disqualifiers, counted, fast_counts, fast_latest, fast_index, basis)
-    return Evaluation.deferred(fit, engagement, score, grade, status, mql_at, kept, parts)
+    parts = _Parts(model, fit_outcome, disqualified, counted, fast_counts, fast_latest, fast_index, basis)
+    return Evaluation.deferred(fit, engagement, score, fit_outcome[1], status, mql_at, kept, parts)
 
 
 def _scan(model: Model, activities: Sequence[Activity], as_of: date,
@@ -149,55 +149,102 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
 
 
 class _Parts:
-    """The parts of one evaluation the reason and the breakdown are made from (on first read)."""
+    """The parts of one evaluation its reason and breakdown are made from, on first read (then kept)."""
 
-    __slots__ = ("basis", "counted", "disqualifiers", "fast_counts", "fast_index", "fast_latest", "fit_checks", "model")
+    __slots__ = ("_breakdown", "_engagement", "_reason", "basis", "counted", "disqualified", "fast_counts",
+                 "fast_index", "fast_latest", "fit", "model")
 
-    def __init__(self, model: Model, fit_checks: list[FitCheck], disqualifiers: list[DisqualifyCheck],
+    def __init__(self, model: Model, fit: FitOutcome, disqualified: DisqualifyOutcome | None,
                  counted: dict[int, list[int]], fast_counts: list[int] | None,
                  fast_latest: list[datetime | None] | None, fast_index: int, basis: int) -> None:
         self.model = model
-        self.fit_checks = fit_checks
-        self.disqualifiers = disqualifiers
+        self.fit = fit
+        self.disqualified = disqualified
         self.counted = counted                          # engagement rule index -> the ages that count
         self.fast_counts = fast_counts
         self.fast_latest = fast_latest
         self.fast_index = fast_index                    # the first fast-track rule (file order) that holds
         self.basis = basis
+        self._reason: str | None = None
+        self._breakdown: tuple[Contribution, ...] | None = None
+        self._engagement: list[tuple[EngagementCheck, int, float]] | None = None
 
-    def render(self, evaluation: Evaluation) -> tuple[str, tuple[Contribution, ...]]:
-        """(mql_reason, breakdown) of ``evaluation``, the evaluation these parts were computed for."""
-        model = self.model
-        engagement = []
-        checks = model.engagement
-        counted = self.counted
-        for index in sorted(counted) if len(counted) > 1 else counted:     # file order
-            ages = counted[index]
-            check = checks[index]
-            engagement.append(_contribution(Contribution, ("engagement", check.label, len(ages),
-                                                           math.fsum(map(check.values.__getitem__, ages)))))
-        basis = self._basis(evaluation)
-        if self.disqualifiers:
-            reason = join_reason((basis,), model.reason_max_length)
-        else:
-            reason = join_reason((basis, fit_text(evaluation.fit, self.fit_checks),
-                                  contributions_text("Engagement", evaluation.engagement, engagement)),
-                                 model.reason_max_length)
-        fast_hits: list[Contribution] = []
+    def reason(self, evaluation: Evaluation) -> str:
+        """The ``mql_reason`` of ``evaluation``, the evaluation these parts were computed for."""
+        reason = self._reason
+        if reason is None:
+            if self.disqualified is not None:
+                reason = self.disqualified.reason
+            else:
+                texts = [self._basis(evaluation), self.fit.text]
+                if self.counted:
+                    texts.append(self._engagement_text(evaluation.engagement))
+                reason = join_reason(texts, self.model.reason_max_length)
+            self._reason = reason
+        return reason
+
+    def breakdown(self, evaluation: Evaluation) -> tuple[Contribution, ...]:
+        """The ``breakdown`` of ``evaluation``: fit, engagement, disqualify, fast-track; file order in each."""
+        breakdown = self._breakdown
+        if breakdown is None:
+            engagement = [_contribution(Contribution, ("engagement", check.label, count, points))
+                          for check, count, points in self.engagement()]
+            disqualify = self.disqualified.contributions if self.disqualified is not None else ()
+            breakdown = self._breakdown = (*self.fit.contributions, *engagement, *disqualify,
+                                           *[_contribution(Contribution, ("fast_track", label, count, 0.0))
+                                             for label, count in self._fast_hits()])
+        return breakdown
+
+    def breakdown_dicts(self, evaluation: Evaluation) -> list[dict[str, Any]]:
+        """The breakdown as JSON objects (new ones on each call), as :meth:`Evaluation.to_dict` shows it."""
+        dicts = list(map(dict.copy, self.fit.entries))
+        if self.counted:
+            dicts += [{"kind": "engagement", "label": check.label, "count": count, "points": json_points(points)}
+                      for check, count, points in self.engagement()]
+        if self.disqualified is not None:
+            dicts += map(dict.copy, self.disqualified.entries)
         if self.fast_counts is not None:
-            counts = self.fast_counts
-            fast_hits = [_contribution(Contribution, ("fast_track", fast.label, counts[fast.index], 0.0))
-                         for fast in model.fast_track if counts[fast.index]]
-        breakdown = (*[check.contribution for check in self.fit_checks], *engagement,
-                     *[check.contribution for check in self.disqualifiers], *fast_hits)
-        return reason, breakdown
+            dicts += [{"kind": "fast_track", "label": label, "count": count, "points": 0}
+                      for label, count in self._fast_hits()]
+        return dicts
+
+    def engagement(self) -> list[tuple[EngagementCheck, int, float]]:
+        """Per engagement rule that counts (file order): the rule, its count, its exact points."""
+        engagement = self._engagement
+        if engagement is None:
+            checks = self.model.engagement
+            counted = self.counted
+            engagement = []
+            for index in sorted(counted) if len(counted) > 1 else counted:     # file order
+                ages = counted[index]
+                check = checks[index]
+                engagement.append((check, len(ages), math.fsum(map(check.values.__getitem__, ages))))
+            self._engagement = engagement
+        return engagement
+
+    def _engagement_text(self, total: int) -> str:
+        """``Engagement 38: Pricing page visit x3 +24, Webinar attended +14.``: largest first (ties: file
+        order), counts above 1."""
+        engagement = self.engagement()
+        if len(engagement) > 1:
+            # sorting in reverse keeps equal points in file order
+            engagement = sorted(engagement, key=_POINTS, reverse=True)
+        pieces = []
+        for check, count, points in engagement:
+            prefixes = check.prefixes
+            pieces.append((prefixes[count] if count < len(prefixes) else check.prefix(count)) + text_points(points))
+        return f"Engagement {total}: {', '.join(pieces)}."
+
+    def _fast_hits(self) -> list[tuple[str, int]]:
+        counts = self.fast_counts
+        if counts is None:
+            return []
+        return [(fast.label, counts[fast.index]) for fast in self.model.fast_track if counts[fast.index]]
 
     def _basis(self, evaluation: Evaluation) -> str:
         basis = self.basis
         if basis == _NO_BASIS:
             return ""
-        if basis == _DISQUALIFIED:
-            return disqualified_basis([check.label for check in self.disqualifiers])
         if basis == _FAST_TRACK:
             assert self.fast_latest is not None
             last = self.fast_latest[self.fast_index]
@@ -210,12 +257,3 @@ class _Parts:
             return thresholds_basis(self.model.mql, evaluation.fit, evaluation.engagement, evaluation.score)
         assert evaluation.mql_at is not None
         return kept_basis(evaluation.mql_at)
-
-
-def _grade(model: Model, fit: int) -> str | None:
-    if not model.grades:
-        return None
-    for letter, threshold in model.grades:
-        if fit >= threshold:
-            return letter
-    return "D"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from config.models import Scoring, Thresholds
 from scoring.predicates import Predicate, compile_condition
-from scoring.records import Contribution, text_points
+from scoring.reason import disqualified_basis, join_reason
+from scoring.records import Contribution, json_points, round_half_away, text_points
 
 DEFAULT_REASON_MAX_LENGTH = 1000
 
@@ -21,6 +24,14 @@ VALUE_TABLE_DAYS = 4000
 # test None: the rule has no `when` and matches every activity of its type.
 EngagementSlot = tuple[int, "Predicate | None"]              # index, test
 FastTrackSlot = tuple[int, int, "Predicate | None"]          # index, within_days, test
+RuleTest = tuple[int, Predicate]                             # bit (1 << file position), test
+
+# Combinations of matching fit (or disqualify) rules whose outcome a model keeps (the first ones seen);
+# others are worked out each time.
+COMBINATIONS_KEPT = 4096
+
+# An engagement rule's reason piece up to this count is a prepared prefix ("Pricing page visit x3 ").
+PREFIX_COUNTS = 64
 
 
 class ValueTable(dict[int, float]):
@@ -46,6 +57,7 @@ class FitCheck:
     contribution: Contribution      # built once: a fit rule always contributes the same
     piece: str                      # its part of the reason, e.g. "Senior title +15"
     rank: int                       # its place in the reason: largest points first, ties in file order
+    entry: dict[str, Any]           # its breakdown entry in JSON (copied for each output, never handed out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,7 @@ class DisqualifyCheck:
     label: str
     test: Predicate
     contribution: Contribution
+    entry: dict[str, Any]           # its breakdown entry in JSON (copied for each output, never handed out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +77,13 @@ class EngagementCheck:
     limit: int                        # max_count, or UNLIMITED
     half_life_days: float | None      # the rule's own, else the model's; None: no decay
     values: ValueTable                # values[age]: one matching activity's worth at that age
+    prefixes: tuple[str, ...]         # prefixes[count]: its reason piece before the points ("Visit x3 ")
+
+    def prefix(self, count: int) -> str:
+        """``"Visit "`` for one matching activity, ``"Visit x3 "`` for three."""
+        if count < len(self.prefixes):
+            return self.prefixes[count]
+        return f"{self.label} x{count} "
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +108,81 @@ class Limits:
                 and (self.total_min is None or score >= self.total_min))
 
 
+class FitOutcome(NamedTuple):
+    """What a set of matching fit rules makes: the (rounded, clamped) fit, its grade, the fit section of
+    the reason (``""`` when no rule matched) and the rules' breakdown entries (file order)."""
+
+    fit: int
+    grade: str | None
+    text: str
+    contributions: tuple[Contribution, ...]
+    entries: tuple[dict[str, Any], ...]       # JSON templates: copied for each output
+
+
+class DisqualifyOutcome(NamedTuple):
+    """What a set of matching disqualify rules makes: the whole reason (the basis alone, cut to length)
+    and the breakdown entries (file order)."""
+
+    reason: str
+    contributions: tuple[Contribution, ...]
+    entries: tuple[dict[str, Any], ...]       # JSON templates: copied for each output
+
+
+_RANK = attrgetter("rank")
+
+
+class FitOutcomes(dict[int, FitOutcome]):
+    """matching fit rules (bit ``1 << i`` for the i-th rule in file order) -> :class:`FitOutcome`, worked
+    out on first use; the first :data:`COMBINATIONS_KEPT` combinations are kept."""
+
+    __slots__ = ("caps", "checks", "grades")
+
+    def __init__(self, checks: tuple[FitCheck, ...], caps: tuple[int, int],
+                 grades: tuple[tuple[str, float], ...]) -> None:
+        super().__init__()
+        self.checks = checks
+        self.caps = caps
+        self.grades = grades
+
+    def __missing__(self, mask: int) -> FitOutcome:
+        matched = [check for i, check in enumerate(self.checks) if mask >> i & 1]
+        fit = round_half_away(math.fsum([check.points for check in matched])) if matched else 0
+        low, high = self.caps
+        fit = low if fit < low else high if fit > high else fit
+        grade = None
+        if self.grades:
+            grade = next((letter for letter, threshold in self.grades if fit >= threshold), "D")
+        text = ""
+        if matched:
+            text = f"Fit {fit}: {', '.join([check.piece for check in sorted(matched, key=_RANK)])}."
+        outcome = FitOutcome(fit, grade, text, tuple(check.contribution for check in matched),
+                             tuple(check.entry for check in matched))
+        if len(self) < COMBINATIONS_KEPT:
+            self[mask] = outcome
+        return outcome
+
+
+class DisqualifyOutcomes(dict[int, DisqualifyOutcome]):
+    """matching disqualify rules (bit ``1 << i``, file order; never 0) -> :class:`DisqualifyOutcome`, worked
+    out on first use; the first :data:`COMBINATIONS_KEPT` combinations are kept."""
+
+    __slots__ = ("checks", "reason_max_length")
+
+    def __init__(self, checks: tuple[DisqualifyCheck, ...], reason_max_length: int) -> None:
+        super().__init__()
+        self.checks = checks
+        self.reason_max_length = reason_max_length
+
+    def __missing__(self, mask: int) -> DisqualifyOutcome:
+        matched = [check for i, check in enumerate(self.checks) if mask >> i & 1]
+        reason = join_reason((disqualified_basis([check.label for check in matched]),), self.reason_max_length)
+        outcome = DisqualifyOutcome(reason, tuple(check.contribution for check in matched),
+                                    tuple(check.entry for check in matched))
+        if len(self) < COMBINATIONS_KEPT:
+            self[mask] = outcome
+        return outcome
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """A compiled scoring model. ``version`` is the tenant's ``Scoring.fingerprint()``."""
@@ -107,6 +202,12 @@ class Model:
     fit_caps: tuple[int, int]
     engagement_caps: tuple[int, int]
     reason_max_length: int
+    # the hot path's view of the fit and disqualify rules: (bit, test) per rule, and the outcome per
+    # combination of matching rules
+    fit_tests: tuple[RuleTest, ...] = field(compare=False, repr=False)
+    fit_outcomes: FitOutcomes = field(compare=False, repr=False)
+    disqualify_tests: tuple[RuleTest, ...] = field(compare=False, repr=False)
+    disqualify_outcomes: DisqualifyOutcomes = field(compare=False, repr=False)
 
 
 def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_LENGTH) -> Model:
@@ -120,18 +221,23 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
     engagement = tuple(
         EngagementCheck(i, rule.label, compile_condition(rule.when), rule.points,
                         rule.max_count or UNLIMITED, half_life,
-                        ValueTable(rule.points, half_life, table_days))
+                        ValueTable(rule.points, half_life, table_days), _prefixes(rule.label, rule.max_count))
         for i, rule in enumerate(scoring.engagement)
         for half_life in (rule.half_life_days or default_half_life,))
     fast_track = tuple(FastTrackCheck(i, rule.label, compile_condition(rule.when), rule.within_days)
                        for i, rule in enumerate(scoring.fast_track))
+    fit = _fit_checks(scoring)
+    disqualify = tuple(DisqualifyCheck(rule.label, compile_condition(rule.when),
+                                       Contribution("disqualify", rule.label, 1, 0.0),
+                                       {"kind": "disqualify", "label": rule.label, "count": 1, "points": 0})
+                       for rule in scoring.disqualify)
+    fit_caps = _whole(scoring.caps.fit)
+    grades = tuple(sorted((scoring.grades or {}).items(), key=lambda item: item[1], reverse=True))
     return Model(
         version=scoring.fingerprint(),
         scoring=scoring,
-        fit=_fit_checks(scoring),
-        disqualify=tuple(DisqualifyCheck(rule.label, compile_condition(rule.when),
-                                         Contribution("disqualify", rule.label, 1, 0.0))
-                         for rule in scoring.disqualify),
+        fit=fit,
+        disqualify=disqualify,
         engagement=engagement,
         fast_track=fast_track,
         by_type=_by_type(scoring, engagement, fast_track),
@@ -139,10 +245,14 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
         window_days=window_days,
         mql=_limits(scoring.mql),
         engaged=_limits(scoring.engaged),
-        grades=tuple(sorted((scoring.grades or {}).items(), key=lambda item: item[1], reverse=True)),
-        fit_caps=_whole(scoring.caps.fit),
+        grades=grades,
+        fit_caps=fit_caps,
         engagement_caps=_whole(scoring.caps.engagement),
         reason_max_length=reason_max_length,
+        fit_tests=tuple((1 << i, check.test) for i, check in enumerate(fit)),
+        fit_outcomes=FitOutcomes(fit, fit_caps, grades),
+        disqualify_tests=tuple((1 << i, check.test) for i, check in enumerate(disqualify)),
+        disqualify_outcomes=DisqualifyOutcomes(disqualify, reason_max_length),
     )
 
 
@@ -151,7 +261,7 @@ def _fit_checks(scoring: Scoring) -> tuple[FitCheck, ...]:
     rank = {index: place for place, index in enumerate(order)}
     return tuple(FitCheck(rule.label, compile_condition(rule.when), rule.points,
                           Contribution("fit", rule.label, 1, rule.points), f"{rule.label} {text_points(rule.points)}",
-                          rank[i])
+                          rank[i], {"kind": "fit", "label": rule.label, "count": 1, "points": json_points(rule.points)})
                  for i, rule in enumerate(scoring.fit))
 
 
@@ -167,6 +277,12 @@ def _by_type(scoring: Scoring, engagement: tuple[EngagementCheck, ...], fast_tra
         within = UNLIMITED if fast.within_days is None else fast.within_days
         slots[1].append((fast.index, within, None if fast_rule.when is None else fast.test))
     return {kind: (tuple(eng), tuple(fast)) for kind, (eng, fast) in table.items()}
+
+
+def _prefixes(label: str, max_count: int | None) -> tuple[str, ...]:
+    """An engagement rule's reason prefixes by count: ``""`` (0, unused), ``"Visit "``, ``"Visit x2 "`` ..."""
+    last = PREFIX_COUNTS if max_count is None else min(max_count, PREFIX_COUNTS)
+    return ("", f"{label} ", *[f"{label} x{count} " for count in range(2, last + 1)])
 
 
 def _decayed(points: float, half_life_days: float | None, age: int) -> float:

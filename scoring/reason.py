@@ -1,5 +1,9 @@
 """The MQL reason text: basis first, then the contributions, largest first, cut to a maximum length.
 
+The fit section and a disqualified person's reason are prepared per combination of matching rules
+(``scoring.model.FitOutcomes``, ``DisqualifyOutcomes``), the engagement section from per-rule prefixes
+(``scoring.engine``); the pieces here are the sentences that depend on the person.
+
 Format (CONTRACT.md section 2), sentences joined by one space::
 
     Fast-track: Demo request (2026-11-02).
@@ -14,15 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING
 
-from scoring.model import FitCheck, Limits
-from scoring.records import Contribution, text_points
+if TYPE_CHECKING:       # scoring.model prepares reason pieces with this module
+    from scoring.model import Limits
 
 ELLIPSIS = "\u2026"
-
-_POINTS = itemgetter(3)          # Contribution.points
-_RANK = attrgetter("rank")       # FitCheck.rank
 
 
 def fast_track_basis(label: str, last: date) -> str:
@@ -48,31 +49,9 @@ def disqualified_basis(labels: Sequence[str]) -> str:
     return f"Disqualified: {', '.join(labels)}."
 
 
-def contributions_text(heading: str, total: int, contributions: Sequence[Contribution]) -> str:
-    """``Fit 35: Senior title +15, Software +10.``: largest first (ties: file order), counts above 1."""
-    if not contributions:
-        return ""
-    # largest first; sorting in reverse keeps equal points in file order
-    ordered = sorted(contributions, key=_POINTS, reverse=True) if len(contributions) > 1 else contributions
-    parts = []
-    for _, label, count, points in ordered:
-        shown = text_points(points)
-        parts.append(f"{label} x{count} {shown}" if count > 1 else f"{label} {shown}")
-    return f"{heading} {total}: {', '.join(parts)}."
-
-
-def fit_text(total: int, checks: Sequence[FitCheck]) -> str:
-    """The fit section from the matching fit rules (pieces and order prepared by ``compile_model``)."""
-    if not checks:
-        return ""
-    if len(checks) > 1:
-        checks = sorted(checks, key=_RANK)
-    return f"Fit {total}: {', '.join([check.piece for check in checks])}."
-
-
 def join_reason(parts: Sequence[str], max_length: int) -> str:
     """Non-empty parts joined by spaces, cut to ``max_length`` characters with an ellipsis."""
-    text = " ".join(part for part in parts if part)
+    text = " ".join([part for part in parts if part])
     if len(text) <= max_length:
         return text
     return text[: max_length - 1].rstrip() + ELLIPSIS
