@@ -9,6 +9,9 @@
 - ``reload()`` (SIGHUP in ``crmsync run``) reads the tenant files again. A broken configuration keeps the last
   good one and says why; tenants added, removed or changed are rescheduled; a running cycle finishes with the
   settings it started with.
+- A tenant's connector lives from one cycle to the next (one login per session instead of one per cycle, and
+  what it wrote lets it choose the cheapest way to read the echo); a failed cycle or changed settings make a
+  new one.
 - ``stop()`` (SIGTERM) takes no new work, tells running cycles to stop at their next safe point (a page, score
   chunk or push batch boundary; everything before it is committed) and waits for them up to a timeout.
 """
@@ -33,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from config import ConfigError, Tenant, load_tenants
 from config.loader import config_dir
+from connectors.base import Connector
 from sync.cycle import CycleSummary, run_cycle
 from sync.housekeeping import DEFAULT_RETENTION, prune
 from sync.logging import redact_text, register_tenant_secrets
@@ -64,6 +68,8 @@ class TenantState:
     last_success_at: datetime | None = None
     backoff_until: datetime | None = None
     outbox: dict[str, int] = field(default_factory=dict)
+    connector: Connector | None = None      # kept between cycles (one login, and what it wrote last time)
+    connector_for: Tenant | None = None     # the settings it was made with
 
 
 class Worker:
@@ -135,6 +141,10 @@ class Worker:
             busy = sorted(name for name, s in self._states.items() if s.running)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=not busy)
+        with self._lock:
+            for state in self._states.values():
+                if not state.running:
+                    self._drop_connector(state)
         if busy:
             log.warning("worker_stop_timeout", running=busy, timeout_s=timeout)
             return False
@@ -169,7 +179,9 @@ class Worker:
             changed = sorted(name for name in set(wanted) & set(self._states)
                              if wanted[name] != self._states[name].tenant)
             for name in removed:
-                del self._states[name]
+                gone = self._states.pop(name)
+                if not gone.running:      # a running cycle closes it when it finishes (see _finish)
+                    self._drop_connector(gone)
                 if self._started and self._scheduler.get_job(name) is not None:
                     self._scheduler.remove_job(name)
                 self.metrics.forget(name)
@@ -237,14 +249,45 @@ class Worker:
         outbox: dict[str, int] | None = None
         try:
             self._emit(name, "cycle_started", {})
-            summary = run_cycle(tenant, self.store, stop=self._stop, progress=self._cycle_progress(name))
+            connector = self._connector(state, tenant)
+            summary = run_cycle(tenant, self.store, connector=connector, stop=self._stop,
+                                progress=self._cycle_progress(name))
+            if summary.status == "failed":
+                self._drop_connector(state)      # whatever went wrong, the next cycle starts afresh
             outbox = self._outbox_states(tenant)
         except Exception as error:   # run_cycle reports failures itself; this is the store being unreachable
             log.exception("cycle_crashed_outside", tenant=name, error=redact_text(str(error)))
             outbox = None
+            self._drop_connector(state)
         finally:
             self.metrics.running.labels(name).set(0)
             self._finish(name, summary, outbox)
+            with self._lock:
+                retired = self._states.get(name) is not state or self._stop.is_set()
+            if retired:                       # removed by a reload, or the worker is stopping
+                self._drop_connector(state)
+
+    def _connector(self, state: TenantState, tenant: Tenant) -> Connector | None:
+        """The tenant's connector, made anew when its settings changed; None lets run_cycle make (and report)
+        one that cannot be made. Only the tenant's own job calls this (one cycle per tenant at a time)."""
+        if state.connector is not None and state.connector_for is not tenant:
+            self._drop_connector(state)
+        if state.connector is None:
+            from connectors.registry import create_connector
+            try:
+                state.connector, state.connector_for = create_connector(tenant), tenant
+            except Exception:
+                return None
+        return state.connector
+
+    @staticmethod
+    def _drop_connector(state: TenantState) -> None:
+        connector, state.connector, state.connector_for = state.connector, None, None
+        if connector is not None:
+            try:
+                connector.close()
+            except Exception:
+                log.debug("connector_close_failed", tenant=state.tenant.tenant)
 
     def _ran_elsewhere(self, tenant: Tenant, own_last: str | None) -> bool:
         """True when another replica (or a ``crmsync sync`` by hand) started this tenant's cycle less than half

@@ -318,3 +318,18 @@ def test_a_changed_tenant_file_ends_its_backoff(world: World) -> None:
         wait_for("alpha tried again at once", lambda: tenant_status(worker, "alpha")["last_cycle"]["status"] == "ok")
     finally:
         assert worker.stop(timeout=30)
+
+
+def test_a_tenants_connector_lives_across_cycles_one_login(world: World) -> None:
+    from tests.e2e.conftest import SALESFORCE_TENANT, SF_ID, SF_SECRET
+    org = world.sb.add_salesforce_org(client_id=SF_ID, client_secret=SF_SECRET, leads=30, contacts=20, seed=3)
+    tenant = parse_tenant(SALESFORCE_TENANT.format(url=world.sb.url), env={"E2E_SF_ID": SF_ID, "E2E_SF_SECRET": SF_SECRET})
+    worker = Worker([tenant], world.store, every=timedelta(seconds=1))
+    worker.start()
+    try:
+        wait_for("three cycles", lambda: tenant_status(worker, "e2e-salesforce")["cycles"] >= 3)
+    finally:
+        assert worker.stop(timeout=30)
+    assert tenant_status(worker, "e2e-salesforce")["last_cycle"]["status"] == "ok"
+    logins = [e for e in world.sb.requests(org) if e.path.endswith("/oauth2/token")]
+    assert len(logins) == 1
