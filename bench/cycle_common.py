@@ -65,13 +65,16 @@ def measure_cycles(tenant: Any, db: str | None, *, batch: int, is_write: Callabl
     ``pause_s``: real seconds before each cycle (the CRM's clock runs at the real pace while ``now`` jumps).
     ``settle``: while the echo cycle (or a settle cycle) still wrote something, run a ``settle`` cycle
     (at most 3), so that ``no_change`` follows a cycle that changed nothing in the CRM.
+    One connector serves every cycle, as in ``crmsync run`` (the worker keeps a tenant's connector).
     """
+    from connectors.registry import create_connector
     from sync.cycle import run_cycle
     from sync.store import Store
 
     cycles: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(db or f"sqlite:///{Path(folder) / 'bench.db'}")
+        connector = create_connector(tenant)
         now = datetime.now(UTC)
         names = ["full", "echo", "no_change"]
         for n, name in enumerate(names):
@@ -82,7 +85,7 @@ def measure_cycles(tenant: Any, db: str | None, *, batch: int, is_write: Callabl
             # the next cycle's cursor, as they are when the clock is real)
             at = max(now + timedelta(minutes=15 * n), datetime.now(UTC))
             stages = StageRss()
-            summary = run_cycle(tenant, store, now=at, progress=stages).to_dict()
+            summary = run_cycle(tenant, store, connector=connector, now=at, progress=stages).to_dict()
             stages("end", {})
             cpu1, rss = usage()
             key = name if name not in cycles else f"{name}_{n}"
@@ -92,5 +95,6 @@ def measure_cycles(tenant: Any, db: str | None, *, batch: int, is_write: Callabl
             cycles[key]["rss_by_stage_mb"] = stages.peaks      # sampled after each page, chunk and batch
             if settle and name in ("echo", "settle") and summary["writes"]["done"] and names.count("settle") < 3:
                 names.insert(n + 1, "settle")
+        connector.close()
         store.close()
     return cycles

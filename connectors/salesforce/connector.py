@@ -52,6 +52,7 @@ class SalesforceConnector:
         self.bulk = Bulk(self.client, self.poller, poll_s=bulk_poll_s)
         self.force_bulk = force_bulk
         self._streams = build_streams(tenant)
+        self._written: dict[str, int] = {}      # object -> records we wrote since its stream was last pulled
 
     @property
     def max_batch(self) -> int:
@@ -74,11 +75,20 @@ class SalesforceConnector:
         if spec is None:
             raise ValueError(f"unknown Salesforce stream {stream!r}; streams: {', '.join(self._streams)}")
         threshold = 0 if self.force_bulk else self.crm.bulk_threshold
+        expected = self._written.pop(spec.object, 0) if spec.kind == "person" else 0
         return pull_stream(self.client, spec, cursor, until=until, full=full, bulk=self.bulk,
-                           bulk_threshold=threshold)
+                           bulk_threshold=threshold, expected=expected)
 
     def push(self, updates: Sequence[Update]) -> list[WriteResult]:
-        return push_updates(self.client, self.tenant, updates)
+        return self._count_written(updates, push_updates(self.client, self.tenant, updates))
+
+    def _count_written(self, updates: Sequence[Update], results: list[WriteResult]) -> list[WriteResult]:
+        """Remember how many records of each object we changed: the next pull of that object reads them back
+        (our writes bump SystemModstamp), and knowing how many lets it pick the cheaper API at once."""
+        for update, result in zip(updates, results, strict=False):
+            if result.outcome == "done":
+                self._written[update.object_type] = self._written.get(update.object_type, 0) + 1
+        return results
 
     def push_bulk(self, updates: Sequence[Update]) -> list[WriteResult]:
         """Write any number of updates: per object, Bulk API 2.0 above ``crm.bulk_threshold`` records,
@@ -97,7 +107,7 @@ class SalesforceConnector:
                 done = [r for start in range(0, len(group), MAX_BATCH)
                         for r in push_updates(self.client, self.tenant, group[start:start + MAX_BATCH])]
             results.update(zip(indexes, done, strict=True))
-        return [results[i] for i in range(len(updates))]
+        return self._count_written(updates, [results[i] for i in range(len(updates))])
 
     def provision(self, *, apply: bool = True) -> list[ProvisionItem]:
         """Check (never create) the write-back and lifecycle fields on every scored object."""

@@ -72,18 +72,25 @@ def _person(tenant: Tenant, object_type: str) -> Convert:
 
 
 def pull_stream(client: SalesforceClient, stream: Stream, saved: Cursor | None, *, until: datetime,
-                full: bool = False, bulk: Bulk | None = None, bulk_threshold: int | None = None) -> Iterator[Page]:
+                full: bool = False, bulk: Bulk | None = None, bulk_threshold: int | None = None,
+                expected: int = 0) -> Iterator[Page]:
     """Pages of ``stream`` changed since ``saved`` (everything when ``full``), capped at ``until``.
 
     Bulk API 2.0 (when ``bulk`` is given): a full pull of more than ``bulk_threshold`` rows (one
     ``COUNT()`` query decides; 0 forces it), and any other pull whose first REST page says that more
     than ``bulk_threshold`` rows match and that a bulk job would take fewer calls than paging on
-    (:func:`bulk_is_cheaper`; the first page is then dropped and read again by the job).
+    (:func:`bulk_is_cheaper`; the first page is then dropped and read again by the job). ``expected``: rows
+    known to have changed since the cursor (our own writes of the last cycle, the echo to come back); when
+    that alone makes a bulk job cheaper, the job is started at once, without the first REST page.
     """
     floor = StreamCursor.load(saved)
     if (full and bulk is not None and bulk_threshold is not None
             and (bulk_threshold == 0 or count_rows(client, stream, until) > bulk_threshold)):
         yield from pull_bulk(bulk, stream, StreamCursor(), floor, until)
+        return
+    if (not full and bulk is not None and bulk_threshold and expected > bulk_threshold
+            and bulk_is_cheaper(expected, REST_PAGE_ROWS, bulk.page_rows)):
+        yield from pull_bulk(bulk, stream, floor, floor, until)
         return
     skip = StreamCursor() if full else floor
     soql = stream.select(skip.ts, until, skip.after).text()
@@ -111,6 +118,9 @@ def pull_stream(client: SalesforceClient, stream: Stream, saved: Cursor | None, 
         if answer.get("done", True) or not next_url:
             return
         answer = client.query_more(str(next_url))
+
+
+REST_PAGE_ROWS = 2000       # rows per REST query page (Salesforce's default batch size)
 
 
 def bulk_is_cheaper(matching: int, page: int, bulk_page: int) -> bool:

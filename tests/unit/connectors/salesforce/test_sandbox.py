@@ -125,3 +125,35 @@ def test_a_large_first_pull_goes_through_bulk_and_reads_what_rest_reads(sb: Any)
     assert calls["salesforce.query_all"] == 2
     switching.close()
     rest.close()
+
+
+def test_the_echo_of_a_large_write_is_read_by_one_bulk_job_without_a_probe(sb: Any) -> None:
+    import time
+    sb.add_salesforce_org(client_id=CLIENT_ID + "-echo", client_secret=CLIENT_SECRET, leads=9000, contacts=10,
+                          seed=11, activities_per_person=0.1)
+    tenant = client_tenant(sb, CLIENT_ID + "-echo")
+    tenant = tenant.model_copy(update={"crm": tenant.crm.model_copy(update={"bulk_threshold": 2000})})
+    writer = SalesforceConnector(tenant, bulk_poll_s=0.01)
+    pages = list(writer.pull("leads", None, until=now(), full=True))
+    cursor, leads = pages[-1].cursor, [p.id for page in pages for p in page.persons]
+    time.sleep(1.1)                                   # our writes land in a later second than the cursor
+    written = set()
+    for start in range(0, len(leads), 200):
+        results = writer.push([Update(pid, "Lead", {"Fit_Score__c": 11}) for pid in leads[start:start + 200]])
+        written |= {r.person_id for r in results if r.outcome == "done"}    # converted leads refuse writes
+    assert len(written) > 8000
+    until = now()
+    writer.take_usage()
+
+    echo = [p for page in writer.pull("leads", cursor, until=until) for p in page.persons]
+    calls = writer.take_usage().calls
+    assert calls.get("salesforce.bulk2.query") == 1 and "salesforce.query_all" not in calls
+    assert {p.id for p in echo} >= written
+
+    fresh = SalesforceConnector(tenant, bulk_poll_s=0.01)        # knows nothing of the writes: probes first
+    again = [p for page in fresh.pull("leads", cursor, until=until) for p in page.persons]
+    calls = fresh.take_usage().calls
+    assert calls.get("salesforce.bulk2.query") == 1 and calls.get("salesforce.query_all") == 1
+    assert {p.id for p in again} == {p.id for p in echo}
+    writer.close()
+    fresh.close()
