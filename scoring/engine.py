@@ -15,7 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from scoring.model import UNLIMITED, DisqualifyOutcome, EngagementCheck, FitOutcome, Model
-from scoring.reason import fast_track_basis, join_reason, kept_basis, thresholds_basis
+from scoring.reason import ELLIPSIS, fast_track_basis, kept_basis, thresholds_basis
 from scoring.records import Activity, Contribution, Evaluation, Previous, json_points, round_half_away, text_points
 
 # Basis of the reason (the sentence before the contributions).
@@ -26,7 +26,7 @@ _contribution = tuple.__new__
 
 _MIDNIGHT_UTC = time(tzinfo=UTC)
 
-_POINTS = itemgetter(2)       # (check, count, points)
+_POINTS = itemgetter(2)       # (check, count, points, ages)
 
 
 def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activity], as_of: date,
@@ -76,15 +76,18 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
         status, mql_at, basis = "disqualified", first_mql, _DISQUALIFIED
     else:
         mql_at = first_mql if was_mql and first_mql else as_of
+        minimums = model.mql_minimums
         if fast_index >= 0:
             status, basis = "mql", _FAST_TRACK
-        elif model.mql is not None and model.mql.hold(fit, engagement, score):
+        elif minimums is not None and fit >= minimums[0] and engagement >= minimums[1] and score >= minimums[2]:
             status, basis = "mql", _THRESHOLDS
         elif was_mql:
             status, basis, kept = "mql", _KEPT, True
         else:
             mql_at, basis = None, _NO_BASIS
-            engaged = model.engaged is not None and model.engaged.hold(fit, engagement, score)
+            minimums = model.engaged_minimums
+            engaged = (minimums is not None and fit >= minimums[0] and engagement >= minimums[1]
+                       and score >= minimums[2])
             status = "engaged" if engaged else "lead"
     parts = _Parts(model, fit_outcome, disqualified, counted, fast_counts, fast_latest, fast_index, basis)
     return Evaluation.deferred(fit, engagement, score, fit_outcome[1], status, mql_at, kept, parts)
@@ -167,7 +170,7 @@ class _Parts:
         self.basis = basis
         self._reason: str | None = None
         self._breakdown: tuple[Contribution, ...] | None = None
-        self._engagement: list[tuple[EngagementCheck, int, float]] | None = None
+        self._engagement: list[tuple[EngagementCheck, int, float, list[int]]] | None = None
 
     def reason(self, evaluation: Evaluation) -> str:
         """The ``mql_reason`` of ``evaluation``, the evaluation these parts were computed for."""
@@ -176,10 +179,17 @@ class _Parts:
             if self.disqualified is not None:
                 reason = self.disqualified.reason
             else:
-                texts = [self._basis(evaluation), self.fit.text]
+                # join_reason((basis, fit, engagement), max_length) without its calls
+                reason = self._basis(evaluation) if self.basis != _NO_BASIS else ""
+                text = self.fit.text
+                if text:
+                    reason = f"{reason} {text}" if reason else text
                 if self.counted:
-                    texts.append(self._engagement_text(evaluation.engagement))
-                reason = join_reason(texts, self.model.reason_max_length)
+                    text = self._engagement_text(evaluation.engagement)
+                    reason = f"{reason} {text}" if reason else text
+                max_length = self.model.reason_max_length
+                if len(reason) > max_length:
+                    reason = reason[: max_length - 1].rstrip() + ELLIPSIS
             self._reason = reason
         return reason
 
@@ -188,7 +198,7 @@ class _Parts:
         breakdown = self._breakdown
         if breakdown is None:
             engagement = [_contribution(Contribution, ("engagement", check.label, count, points))
-                          for check, count, points in self.engagement()]
+                          for check, count, points, _ in self.engagement()]
             disqualify = self.disqualified.contributions if self.disqualified is not None else ()
             breakdown = self._breakdown = (*self.fit.contributions, *engagement, *disqualify,
                                            *[_contribution(Contribution, ("fast_track", label, count, 0.0))
@@ -199,17 +209,18 @@ class _Parts:
         """The breakdown as JSON objects (new ones on each call), as :meth:`Evaluation.to_dict` shows it."""
         dicts = list(map(dict.copy, self.fit.entries))
         if self.counted:
-            dicts += [{"kind": "engagement", "label": check.label, "count": count, "points": json_points(points)}
-                      for check, count, points in self.engagement()]
+            dicts += [{"kind": "engagement", "label": check.label, "count": count,
+                       "points": check.singles[ages[0]][1] if count == 1 else json_points(points)}
+                      for check, count, points, ages in self.engagement()]
         if self.disqualified is not None:
             dicts += map(dict.copy, self.disqualified.entries)
-        if self.fast_counts is not None:
+        if self.fast_index >= 0:
             dicts += [{"kind": "fast_track", "label": label, "count": count, "points": 0}
                       for label, count in self._fast_hits()]
         return dicts
 
-    def engagement(self) -> list[tuple[EngagementCheck, int, float]]:
-        """Per engagement rule that counts (file order): the rule, its count, its exact points."""
+    def engagement(self) -> list[tuple[EngagementCheck, int, float, list[int]]]:
+        """Per engagement rule that counts (file order): the rule, its count, its exact points, the ages."""
         engagement = self._engagement
         if engagement is None:
             checks = self.model.engagement
@@ -218,7 +229,11 @@ class _Parts:
             for index in sorted(counted) if len(counted) > 1 else counted:     # file order
                 ages = counted[index]
                 check = checks[index]
-                engagement.append((check, len(ages), math.fsum(map(check.values.__getitem__, ages))))
+                if len(ages) == 1:
+                    # math.fsum of one value: that value (but -0.0 gives 0.0)
+                    engagement.append((check, 1, check.values[ages[0]] + 0.0, ages))
+                else:
+                    engagement.append((check, len(ages), math.fsum(map(check.values.__getitem__, ages)), ages))
             self._engagement = engagement
         return engagement
 
@@ -230,9 +245,13 @@ class _Parts:
             # sorting in reverse keeps equal points in file order
             engagement = sorted(engagement, key=_POINTS, reverse=True)
         pieces = []
-        for check, count, points in engagement:
-            prefixes = check.prefixes
-            pieces.append((prefixes[count] if count < len(prefixes) else check.prefix(count)) + text_points(points))
+        for check, count, points, ages in engagement:
+            if count == 1:
+                pieces.append(check.singles[ages[0]][0])
+            else:
+                prefixes = check.prefixes
+                pieces.append((prefixes[count] if count < len(prefixes) else check.prefix(count))
+                              + text_points(points))
         return f"Engagement {total}: {', '.join(pieces)}."
 
     def _fast_hits(self) -> list[tuple[str, int]]:

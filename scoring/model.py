@@ -49,6 +49,27 @@ class ValueTable(dict[int, float]):
         return _decayed(self.points, self.half_life_days, age)
 
 
+class SinglePieces(dict[int, tuple[str, "int | float"]]):
+    """age in days -> the reason piece (``"Meeting +7.7"``) and the JSON points of an engagement rule that
+    one activity of that age matched (its points are ``values[age]``): worked out on first use, kept for
+    the ages of the value table."""
+
+    __slots__ = ("days", "label", "worth")
+
+    def __init__(self, label: str, worth: ValueTable, days: int) -> None:
+        super().__init__()
+        self.label = label
+        self.worth = worth
+        self.days = days
+
+    def __missing__(self, age: int) -> tuple[str, int | float]:
+        points = self.worth[age]
+        single = (f"{self.label} {text_points(points)}", json_points(points))
+        if age <= self.days:
+            self[age] = single
+        return single
+
+
 @dataclass(frozen=True, slots=True)
 class FitCheck:
     label: str
@@ -78,6 +99,7 @@ class EngagementCheck:
     half_life_days: float | None      # the rule's own, else the model's; None: no decay
     values: ValueTable                # values[age]: one matching activity's worth at that age
     prefixes: tuple[str, ...]         # prefixes[count]: its reason piece before the points ("Visit x3 ")
+    singles: SinglePieces             # singles[age]: reason piece and JSON points when one activity counts
 
     def prefix(self, count: int) -> str:
         """``"Visit "`` for one matching activity, ``"Visit x3 "`` for three."""
@@ -208,6 +230,9 @@ class Model:
     fit_outcomes: FitOutcomes = field(compare=False, repr=False)
     disqualify_tests: tuple[RuleTest, ...] = field(compare=False, repr=False)
     disqualify_outcomes: DisqualifyOutcomes = field(compare=False, repr=False)
+    # mql and engaged as minimum fit, engagement and score (-inf where not given): every one holds
+    mql_minimums: tuple[float, float, float] | None = field(compare=False, repr=False)
+    engaged_minimums: tuple[float, float, float] | None = field(compare=False, repr=False)
 
 
 def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_LENGTH) -> Model:
@@ -220,10 +245,11 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
     table_days = VALUE_TABLE_DAYS if window_days is None else min(window_days, VALUE_TABLE_DAYS)
     engagement = tuple(
         EngagementCheck(i, rule.label, compile_condition(rule.when), rule.points,
-                        rule.max_count or UNLIMITED, half_life,
-                        ValueTable(rule.points, half_life, table_days), _prefixes(rule.label, rule.max_count))
+                        rule.max_count or UNLIMITED, half_life, values, _prefixes(rule.label, rule.max_count),
+                        SinglePieces(rule.label, values, table_days))
         for i, rule in enumerate(scoring.engagement)
-        for half_life in (rule.half_life_days or default_half_life,))
+        for half_life in (rule.half_life_days or default_half_life,)
+        for values in (ValueTable(rule.points, half_life, table_days),))
     fast_track = tuple(FastTrackCheck(i, rule.label, compile_condition(rule.when), rule.within_days)
                        for i, rule in enumerate(scoring.fast_track))
     fit = _fit_checks(scoring)
@@ -253,6 +279,8 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
         fit_outcomes=FitOutcomes(fit, fit_caps, grades),
         disqualify_tests=tuple((1 << i, check.test) for i, check in enumerate(disqualify)),
         disqualify_outcomes=DisqualifyOutcomes(disqualify, reason_max_length),
+        mql_minimums=_minimums(scoring.mql),
+        engaged_minimums=_minimums(scoring.engaged),
     )
 
 
@@ -294,6 +322,13 @@ def _limits(thresholds: Thresholds | None) -> Limits | None:
     if thresholds is None:
         return None
     return Limits(thresholds.fit_min, thresholds.engagement_min, thresholds.total_min)
+
+
+def _minimums(thresholds: Thresholds | None) -> tuple[float, float, float] | None:
+    if thresholds is None:
+        return None
+    return tuple(-math.inf if value is None else value    # type: ignore[return-value]
+                 for value in (thresholds.fit_min, thresholds.engagement_min, thresholds.total_min))
 
 
 def _whole(cap: tuple[float, float]) -> tuple[int, int]:

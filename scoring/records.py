@@ -226,20 +226,31 @@ def json_points(value: float) -> int | float:
     if value.is_integer():
         return int(value)
     # round_places(value, 2) inlined for the usual case (not within 1e-6 of a tie)
-    scaled = abs(value) * 100.0
-    whole = int(scaled)
-    rest = scaled - whole
-    if abs(rest - 0.5) > 1e-6:
-        rounded = (whole + 1 if rest > 0.5 else whole) / 100.0
-        if value < 0:
-            rounded = -rounded
-    else:
+    scaled = value * 100.0 if value > 0 else value * -100.0
+    hundredths = int(scaled)
+    near = scaled - hundredths - 0.5
+    if near > 1e-6:
+        hundredths += 1
+    elif near >= -1e-6:
         rounded = round_places(value, 2)
+        return int(rounded) if rounded.is_integer() else rounded
+    if hundredths < _EXACT_HUNDREDTHS:
+        if not hundredths % 100:        # a whole number: as an int
+            return hundredths // 100 if value > 0 else -(hundredths // 100)
+        return hundredths / 100.0 if value > 0 else hundredths / -100.0
+    rounded = hundredths / 100.0 if value > 0 else hundredths / -100.0
     return int(rounded) if rounded.is_integer() else rounded
 
 
-# tenths -> "14.5", "3" (no ".0"): formatting two integers costs more than the rest of text_points
+# below this many hundredths, n / 100.0 is a whole number exactly when n is a multiple of 100 (the gap
+# between doubles there is far below 0.01)
+_EXACT_HUNDREDTHS = 2**46
+
+# tenths -> "+14.5", "+3" (no ".0") and "-14.5", "-3": formatting two integers costs more than the rest of
+# text_points
 _TENTHS = tuple(f"{tenths // 10}.{tenths % 10}" if tenths % 10 else str(tenths // 10) for tenths in range(2000))
+_PLUS_TENTHS = tuple("+" + text for text in _TENTHS)
+_MINUS_TENTHS = tuple("-" + text for text in _TENTHS)
 
 
 def text_points(value: float) -> str:
@@ -247,18 +258,17 @@ def text_points(value: float) -> str:
     ``+7.5``); halves of a tenth away from zero (as :func:`round_places`)."""
     if value.is_integer():
         return f"+{int(value)}" if value >= 0 else str(int(value))
-    scaled = abs(value) * 10.0
+    scaled = value * 10.0 if value > 0 else value * -10.0
     tenths = int(scaled)
-    rest = scaled - tenths
-    if abs(rest - 0.5) > 1e-6:
-        if rest > 0.5:
-            tenths += 1
-    else:
+    near = scaled - tenths - 0.5
+    if near > 1e-6:
+        tenths += 1
+    elif near >= -1e-6:
         tenths = round_half_away(round_places(abs(value), 1) * 10.0)
-    if not tenths:
-        return "+0"
-    if tenths < len(_TENTHS):
-        return ("+" if value > 0 else "-") + _TENTHS[tenths]
+    if tenths < 2000:
+        if not tenths:
+            return "+0"
+        return _PLUS_TENTHS[tenths] if value > 0 else _MINUS_TENTHS[tenths]
     whole, tenth = divmod(tenths, 10)
     if value > 0:
         return f"+{whole}.{tenth}" if tenth else f"+{whole}"
