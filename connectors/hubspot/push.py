@@ -2,7 +2,10 @@
 
 200/207 answers are matched to the inputs by id (HubSpot does not keep the input order). A
 whole-request validation refusal (400: one bad option or unknown property rejects the batch) is
-isolated by splitting the batch in halves until each bad record stands alone with its own code.
+isolated by splitting the batch in halves until each bad record stands alone with its own code; except a
+missing property (``PROPERTY_DOESNT_EXIST``), which refuses every record alike: the push stops with a
+:class:`~connectors.base.ConnectorError` naming the property and ``crmsync provision``, so the writes stay
+in the outbox (not dead letters) and go out at the first cycle after the property exists.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectors.base import Update, WriteResult
+from connectors.base import ConnectorError, Update, WriteResult
 from connectors.hubspot.classify import Answer, error_code
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.mapping import format_value
 
 MAX_BATCH = 100
 OBJECT_TYPE = "contacts"
+MISSING_PROPERTY = "PROPERTY_DOESNT_EXIST"
 
 
 def push_updates(client: HubSpotClient, updates: Sequence[Update]) -> list[WriteResult]:
@@ -32,6 +36,12 @@ def _send(client: HubSpotClient, batch: list[Update], outcomes: dict[str, WriteR
         return
     inputs = [{"id": u.person_id, "properties": {k: format_value(v) for k, v in u.values.items()}} for u in batch]
     answer = client.batch_update(OBJECT_TYPE, inputs)
+    if answer.status == 400 and answer.error_code == MISSING_PROPERTY:
+        data = answer.data if isinstance(answer.data, dict) else {}
+        missing = ", ".join(_error_fields(data)) or "a write-back property"
+        raise ConnectorError(f"HubSpot has no contact property {missing}: run `crmsync provision --tenant "
+                             f"{client.caller.tenant}` to create the write-back properties; the writes wait in the "
+                             "outbox until then", code=MISSING_PROPERTY, status=400)
     if answer.status in (400, 409):
         if len(batch) == 1:
             outcomes[batch[0].person_id] = _refused(batch[0].person_id, answer)
