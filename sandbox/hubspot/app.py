@@ -47,6 +47,9 @@ _TRUE = {"true", "1", "yes"}
 Handler = Callable[["HubSpotApp", Portal, SandboxRequest, re.Match[str]], SandboxResponse]
 
 
+SETTLED_MS = 300_000
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -109,7 +112,10 @@ class HubSpotApp:
     def add_portal(self, token: str | None = None, contacts: int = 500, seed: int = 1, *,
                    companies: int | None = None, page_views: bool = True,
                    limits: RateLimits | None = None, portal_id: str | None = None) -> Portal:
-        data = generate(seed, contacts, companies=companies, now=self.now_ms, with_page_views=page_views)
+        # on the real clock the generated history ends SETTLED_MS before the portal exists: a first sync right
+        # after (reading up to its start less its 60 s lag) sees all of it, its second cycle only its own writes
+        now = self.now_ms if self.now_ms is not None else _now_ms() - SETTLED_MS
+        data = generate(seed, contacts, companies=companies, now=now, with_page_views=page_views)
         with self._lock:
             pid = portal_id or str(self._next_id)
             self._next_id += 1

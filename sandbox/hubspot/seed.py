@@ -39,7 +39,7 @@ def seed_portal(data: Dataset, rng: random.Random) -> Seeded:
     tables["contacts"] = _contacts(data)
     engagement_contact: dict[str, array[int]] = {}
     for name, eng in (("meetings", data.meetings), ("calls", data.calls), ("emails", data.emails)):
-        tables[name] = _engagements(name, eng)
+        tables[name] = _engagements(name, eng, data.now_ms)
         engagement_contact[name] = array("i", eng.person)
     for name in ("notes", "tasks"):
         engagement_contact[name] = array("i")
@@ -107,13 +107,14 @@ def _contacts(data: Dataset) -> ObjectTable:
     return table
 
 
-def _engagements(name: str, eng: Engagements) -> ObjectTable:
+def _engagements(name: str, eng: Engagements, now: int) -> ObjectTable:
     n = len(eng)
     table = ObjectTable(OBJECT_TYPES[name], BUILTIN_PROPERTIES[name], n)
     cols = table.columns
     cols["hs_timestamp"] = _times(eng.at)
     cols["hs_createdate"] = _times(array("q", (t - 86_400_000 for t in eng.at)))
-    cols["hs_lastmodifieddate"] = _times(array("q", (t + 60_000 * (i % 7) for i, t in enumerate(eng.at))))
+    cols["hs_lastmodifieddate"] = _times(array("q", (min(t + 60_000 * (i % 7), now)      # never in the future
+                                                    for i, t in enumerate(eng.at))))
     cols["hubspot_owner_id"] = TextColumn.from_codes(_OWNER_IDS, eng.owner)
     if name == "meetings":
         cols["hs_meeting_title"] = TextColumn.from_codes(vocab.MEETING_TITLES, eng.kind)
