@@ -3,7 +3,8 @@
 Pure: no I/O, no clock. The same model, inputs and ``as_of`` always give the same evaluation.
 
 The numbers and the status are computed at once, in one pass over the activities; the reason and the
-breakdown are rendered from the same evaluation when first read (:class:`_Parts`).
+breakdown are rendered from the same evaluation when first read (:class:`_Render`, from the state the
+evaluation carries).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from operator import itemgetter
 from typing import Any
 
-from scoring.model import UNLIMITED, DisqualifyOutcome, EngagementCheck, FitOutcome, Model
+from scoring.model import UNLIMITED, EngagementCheck, Model
 from scoring.reason import ELLIPSIS, fast_track_basis, kept_basis, thresholds_basis
 from scoring.records import Activity, Contribution, Evaluation, Previous, json_points, round_half_away, text_points
 
@@ -23,6 +24,8 @@ _NO_BASIS, _DISQUALIFIED, _FAST_TRACK, _THRESHOLDS, _KEPT = range(5)
 
 # Contribution(kind, label, count, points) without the named tuple's Python-level __new__
 _contribution = tuple.__new__
+_new = object.__new__
+_set = object.__setattr__
 
 _MIDNIGHT_UTC = time(tzinfo=UTC)
 
@@ -89,8 +92,12 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
             engaged = (minimums is not None and fit >= minimums[0] and engagement >= minimums[1]
                        and score >= minimums[2])
             status = "engaged" if engaged else "lead"
-    parts = _Parts(model, fit_outcome, disqualified, counted, fast_counts, fast_latest, fast_index, basis)
-    return Evaluation.deferred(fit, engagement, score, fit_outcome[1], status, mql_at, kept, parts)
+    # Evaluation.deferred(..., _RENDER, *state) without its call; the state as _Render reads it
+    evaluation = _new(Evaluation)
+    _set(evaluation, "_fields", (fit, engagement, score, fit_outcome[1], status, mql_at, None, None, kept, _RENDER,
+                                 model, fit_outcome, disqualified, counted, fast_counts, fast_latest, fast_index,
+                                 basis, [None, None, None]))
+    return evaluation
 
 
 def _scan(model: Model, activities: Sequence[Activity], as_of: date,
@@ -151,128 +158,138 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
     return counted, fast_counts, fast_latest
 
 
-class _Parts:
-    """The parts of one evaluation its reason and breakdown are made from, on first read (then kept)."""
+# The state a deferred evaluation carries after its renderer (_fields[10:]): model, fit outcome, disqualify
+# outcome (None: not disqualified), counted (engagement rule index -> the ages that count), fast-track counts
+# and latest (None: the model has no fast-track rule), fast_index (the first fast-track rule, file order,
+# that holds; -1: none), basis, and a list keeping what was rendered: reason, engagement contributions,
+# breakdown (None until made).
+_MODEL, _FIT, _DISQUALIFIED, _COUNTED, _FAST_COUNTS, _FAST_LATEST, _FAST_INDEX, _BASIS, _KEPT = range(10, 19)
 
-    __slots__ = ("_breakdown", "_engagement", "_reason", "basis", "counted", "disqualified", "fast_counts",
-                 "fast_index", "fast_latest", "fit", "model")
+Engaged = list[tuple[EngagementCheck, int, float, list[int]]]     # rule, count, exact points, ages
 
-    def __init__(self, model: Model, fit: FitOutcome, disqualified: DisqualifyOutcome | None,
-                 counted: dict[int, list[int]], fast_counts: list[int] | None,
-                 fast_latest: list[datetime | None] | None, fast_index: int, basis: int) -> None:
-        self.model = model
-        self.fit = fit
-        self.disqualified = disqualified
-        self.counted = counted                          # engagement rule index -> the ages that count
-        self.fast_counts = fast_counts
-        self.fast_latest = fast_latest
-        self.fast_index = fast_index                    # the first fast-track rule (file order) that holds
-        self.basis = basis
-        self._reason: str | None = None
-        self._breakdown: tuple[Contribution, ...] | None = None
-        self._engagement: list[tuple[EngagementCheck, int, float, list[int]]] | None = None
+
+class _Render:
+    """Renders the reason and the breakdown of evaluations made by :func:`evaluate` (from their state)."""
+
+    __slots__ = ()
 
     def reason(self, evaluation: Evaluation) -> str:
-        """The ``mql_reason`` of ``evaluation``, the evaluation these parts were computed for."""
-        reason = self._reason
-        if reason is None:
-            if self.disqualified is not None:
-                reason = self.disqualified.reason
-            else:
-                # join_reason((basis, fit, engagement), max_length) without its calls
-                reason = self._basis(evaluation) if self.basis != _NO_BASIS else ""
-                text = self.fit.text
-                if text:
-                    reason = f"{reason} {text}" if reason else text
-                if self.counted:
-                    text = self._engagement_text(evaluation.engagement)
-                    reason = f"{reason} {text}" if reason else text
-                max_length = self.model.reason_max_length
-                if len(reason) > max_length:
-                    reason = reason[: max_length - 1].rstrip() + ELLIPSIS
-            self._reason = reason
+        """``evaluation``'s ``mql_reason`` (kept)."""
+        fields = evaluation._fields
+        kept = fields[_KEPT]
+        reason: str | None = kept[0]
+        if reason is not None:
+            return reason
+        disqualified = fields[_DISQUALIFIED]
+        if disqualified is not None:
+            reason = kept[0] = disqualified.reason
+            return reason
+        model = fields[_MODEL]
+        # join_reason((basis, fit, engagement), max_length) without its calls
+        basis = fields[_BASIS]
+        reason = "" if basis == _NO_BASIS else _basis(evaluation, basis)
+        text = fields[_FIT].text
+        if text:
+            reason = f"{reason} {text}" if reason else text
+        counted = fields[_COUNTED]
+        if counted:
+            # "Engagement 38: Pricing page visit x3 +24, Webinar attended +14.": largest first (ties: file
+            # order; sorting in reverse keeps them), counts above 1
+            engagement = kept[1]
+            if engagement is None:
+                engagement = kept[1] = _engagement(model, counted)
+            ordered = sorted(engagement, key=_POINTS, reverse=True) if len(engagement) > 1 else engagement
+            pieces = []
+            for check, count, points, ages in ordered:
+                if count == 1:
+                    pieces.append(check.singles[ages[0]][0])
+                else:
+                    prefixes = check.prefixes
+                    pieces.append((prefixes[count] if count < len(prefixes) else check.prefix(count))
+                                  + text_points(points))
+            text = f"Engagement {fields[1]}: {', '.join(pieces)}."
+            reason = f"{reason} {text}" if reason else text
+        max_length = model.reason_max_length
+        if len(reason) > max_length:
+            reason = reason[: max_length - 1].rstrip() + ELLIPSIS
+        kept[0] = reason
         return reason
 
     def breakdown(self, evaluation: Evaluation) -> tuple[Contribution, ...]:
-        """The ``breakdown`` of ``evaluation``: fit, engagement, disqualify, fast-track; file order in each."""
-        breakdown = self._breakdown
-        if breakdown is None:
-            engagement = [_contribution(Contribution, ("engagement", check.label, count, points))
-                          for check, count, points, _ in self.engagement()]
-            disqualify = self.disqualified.contributions if self.disqualified is not None else ()
-            breakdown = self._breakdown = (*self.fit.contributions, *engagement, *disqualify,
-                                           *[_contribution(Contribution, ("fast_track", label, count, 0.0))
-                                             for label, count in self._fast_hits()])
+        """``evaluation``'s ``breakdown`` (kept): fit, engagement, disqualify, fast-track; file order in each."""
+        fields = evaluation._fields
+        kept = fields[_KEPT]
+        breakdown: tuple[Contribution, ...] | None = kept[2]
+        if breakdown is not None:
+            return breakdown
+        model, counted, disqualified = fields[_MODEL], fields[_COUNTED], fields[_DISQUALIFIED]
+        engagement = kept[1]
+        if engagement is None:
+            engagement = kept[1] = _engagement(model, counted) if counted else []
+        breakdown = kept[2] = (
+            *fields[_FIT].contributions,
+            *[_contribution(Contribution, ("engagement", check.label, count, points))
+              for check, count, points, _ in engagement],
+            *(disqualified.contributions if disqualified is not None else ()),
+            *[_contribution(Contribution, ("fast_track", label, count, 0.0))
+              for label, count in _fast_hits(model, fields[_FAST_COUNTS], fields[_FAST_INDEX])])
         return breakdown
 
     def breakdown_dicts(self, evaluation: Evaluation) -> list[dict[str, Any]]:
-        """The breakdown as JSON objects (new ones on each call), as :meth:`Evaluation.to_dict` shows it."""
-        dicts = list(map(dict.copy, self.fit.entries))
-        if self.counted:
-            dicts += [{"kind": "engagement", "label": check.label, "count": count,
-                       "points": check.singles[ages[0]][1] if count == 1 else json_points(points)}
-                      for check, count, points, ages in self.engagement()]
-        if self.disqualified is not None:
-            dicts += map(dict.copy, self.disqualified.entries)
-        if self.fast_index >= 0:
+        """``evaluation``'s breakdown as JSON objects (new ones on each call), as ``to_dict`` shows it."""
+        fields = evaluation._fields
+        dicts = list(map(dict.copy, fields[_FIT].entries))
+        counted = fields[_COUNTED]
+        if counted:
+            add = dicts.append
+            for check, count, points, ages in fields[_KEPT][1] or _engagement(fields[_MODEL], counted):
+                add({"kind": "engagement", "label": check.label, "count": count,
+                     "points": check.singles[ages[0]][1] if count == 1 else json_points(points)})
+        disqualified = fields[_DISQUALIFIED]
+        if disqualified is not None:
+            dicts += map(dict.copy, disqualified.entries)
+        fast_index = fields[_FAST_INDEX]
+        if fast_index >= 0:
             dicts += [{"kind": "fast_track", "label": label, "count": count, "points": 0}
-                      for label, count in self._fast_hits()]
+                      for label, count in _fast_hits(fields[_MODEL], fields[_FAST_COUNTS], fast_index)]
         return dicts
 
-    def engagement(self) -> list[tuple[EngagementCheck, int, float, list[int]]]:
-        """Per engagement rule that counts (file order): the rule, its count, its exact points, the ages."""
-        engagement = self._engagement
-        if engagement is None:
-            checks = self.model.engagement
-            counted = self.counted
-            engagement = []
-            for index in sorted(counted) if len(counted) > 1 else counted:     # file order
-                ages = counted[index]
-                check = checks[index]
-                if len(ages) == 1:
-                    # math.fsum of one value: that value (but -0.0 gives 0.0)
-                    engagement.append((check, 1, check.values[ages[0]] + 0.0, ages))
-                else:
-                    engagement.append((check, len(ages), math.fsum(map(check.values.__getitem__, ages)), ages))
-            self._engagement = engagement
-        return engagement
 
-    def _engagement_text(self, total: int) -> str:
-        """``Engagement 38: Pricing page visit x3 +24, Webinar attended +14.``: largest first (ties: file
-        order), counts above 1."""
-        engagement = self.engagement()
-        if len(engagement) > 1:
-            # sorting in reverse keeps equal points in file order
-            engagement = sorted(engagement, key=_POINTS, reverse=True)
-        pieces = []
-        for check, count, points, ages in engagement:
-            if count == 1:
-                pieces.append(check.singles[ages[0]][0])
-            else:
-                prefixes = check.prefixes
-                pieces.append((prefixes[count] if count < len(prefixes) else check.prefix(count))
-                              + text_points(points))
-        return f"Engagement {total}: {', '.join(pieces)}."
+_RENDER = _Render()
 
-    def _fast_hits(self) -> list[tuple[str, int]]:
-        counts = self.fast_counts
-        if counts is None:
-            return []
-        return [(fast.label, counts[fast.index]) for fast in self.model.fast_track if counts[fast.index]]
 
-    def _basis(self, evaluation: Evaluation) -> str:
-        basis = self.basis
-        if basis == _NO_BASIS:
-            return ""
-        if basis == _FAST_TRACK:
-            assert self.fast_latest is not None
-            last = self.fast_latest[self.fast_index]
-            assert last is not None
-            if last.tzinfo is not UTC:
-                last = last.astimezone(UTC)
-            return fast_track_basis(self.model.fast_track[self.fast_index].label, last.date())
-        if basis == _THRESHOLDS:
-            assert self.model.mql is not None
-            return thresholds_basis(self.model.mql, evaluation.fit, evaluation.engagement, evaluation.score)
-        assert evaluation.mql_at is not None
-        return kept_basis(evaluation.mql_at)
+def _engagement(model: Model, counted: dict[int, list[int]]) -> Engaged:
+    """Per engagement rule that counts (file order): the rule, its count, its exact points, the ages."""
+    checks = model.engagement
+    engagement = []
+    for index in sorted(counted) if len(counted) > 1 else counted:     # file order
+        ages = counted[index]
+        check = checks[index]
+        if len(ages) == 1:
+            # math.fsum of one value: that value (but -0.0 gives 0.0)
+            engagement.append((check, 1, check.values[ages[0]] + 0.0, ages))
+        else:
+            engagement.append((check, len(ages), math.fsum(map(check.values.__getitem__, ages)), ages))
+    return engagement
+
+
+def _fast_hits(model: Model, counts: list[int] | None, fast_index: int) -> list[tuple[str, int]]:
+    if fast_index < 0 or counts is None:
+        return []
+    return [(fast.label, counts[fast.index]) for fast in model.fast_track if counts[fast.index]]
+
+
+def _basis(evaluation: Evaluation, basis: int) -> str:
+    fields = evaluation._fields
+    model = fields[_MODEL]
+    if basis == _FAST_TRACK:
+        fast_latest, fast_index = fields[_FAST_LATEST], fields[_FAST_INDEX]
+        last = fast_latest[fast_index]
+        if last.tzinfo is not UTC:
+            last = last.astimezone(UTC)
+        return fast_track_basis(model.fast_track[fast_index].label, last.date())
+    if basis == _THRESHOLDS:
+        assert model.mql is not None
+        return thresholds_basis(model.mql, evaluation.fit, evaluation.engagement, evaluation.score)
+    assert evaluation.mql_at is not None
+    return kept_basis(evaluation.mql_at)

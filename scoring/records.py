@@ -53,8 +53,8 @@ class Contribution(NamedTuple):
 
 
 class Renderer(Protocol):
-    """Renders an evaluation's reason and breakdown on demand (the engine's deferred part), keeping what it
-    rendered."""
+    """Renders a deferred evaluation's reason and breakdown on demand (the engine's deferred part), from the
+    state the evaluation carries (its fields after the renderer), and keeps them (in that state)."""
 
     def reason(self, evaluation: Evaluation) -> str: ...
 
@@ -66,6 +66,7 @@ class Renderer(Protocol):
 _NAMES = ("fit", "engagement", "score", "grade", "status", "mql_at", "mql_reason", "breakdown", "kept")
 _REASON, _BREAKDOWN, _KEPT, _RENDERER = 6, 7, 8, 9
 _set = object.__setattr__
+_new = object.__new__
 
 
 class Evaluation:
@@ -80,8 +81,8 @@ class Evaluation:
     __slots__ = ("_fields",)
     __match_args__ = ("fit", "engagement", "score", "grade", "status", "mql_at", "mql_reason", "breakdown", "kept")
 
-    # fit, engagement, score, grade, status, mql_at, mql_reason, breakdown, kept, renderer; reason and
-    # breakdown are None when a renderer makes them (it keeps them once made).
+    # fit, engagement, score, grade, status, mql_at, mql_reason, breakdown, kept, renderer, then the
+    # renderer's state; reason and breakdown are None when the renderer makes them (and keeps them).
     _fields: tuple[Any, ...]
 
     def __init__(self, fit: int, engagement: int, score: int, grade: str | None, status: str, mql_at: date | None,
@@ -90,10 +91,10 @@ class Evaluation:
 
     @classmethod
     def deferred(cls, fit: int, engagement: int, score: int, grade: str | None, status: str, mql_at: date | None,
-                 kept: bool, renderer: Renderer) -> Evaluation:
-        """An evaluation whose reason and breakdown ``renderer`` makes when first read."""
-        self = object.__new__(cls)
-        _set(self, "_fields", (fit, engagement, score, grade, status, mql_at, None, None, kept, renderer))
+                 kept: bool, renderer: Renderer, *state: Any) -> Evaluation:
+        """An evaluation whose reason and breakdown ``renderer`` makes from ``state`` when first read."""
+        self = _new(cls)
+        _set(self, "_fields", (fit, engagement, score, grade, status, mql_at, None, None, kept, renderer, *state))
         return self
 
     @property
@@ -178,7 +179,7 @@ class Evaluation:
     def to_dict(self, person_id: Any = None) -> dict[str, Any]:
         """The ``crmsync score`` output object: id, fit, engagement, score, grade, status, mql_at,
         mql_reason, breakdown."""
-        fit, engagement, score, grade, status, mql_at, reason, breakdown, _, renderer = self._fields
+        fit, engagement, score, grade, status, mql_at, reason, breakdown, _, renderer = self._fields[:10]
         if renderer is not None:
             reason = renderer.reason(self)
             dicts = renderer.breakdown_dicts(self)
@@ -223,10 +224,11 @@ def round_places(value: float, places: int) -> float:
 
 def json_points(value: float) -> int | float:
     """Points as shown in JSON: two decimals, whole numbers without ``.0``."""
-    if value.is_integer():
-        return int(value)
-    # round_places(value, 2) inlined for the usual case (not within 1e-6 of a tie)
     scaled = value * 100.0 if value > 0 else value * -100.0
+    if not scaled < _EXACT_HUNDREDTHS:
+        return _json_points_large(value)
+    # round_places(value, 2) inlined for the usual case (not within 1e-6 of a tie); whole numbers take
+    # this way too (scaled is exact, and so a multiple of 100)
     hundredths = int(scaled)
     near = scaled - hundredths - 0.5
     if near > 1e-6:
@@ -234,17 +236,23 @@ def json_points(value: float) -> int | float:
     elif near >= -1e-6:
         rounded = round_places(value, 2)
         return int(rounded) if rounded.is_integer() else rounded
-    if hundredths < _EXACT_HUNDREDTHS:
-        if not hundredths % 100:        # a whole number: as an int
-            return hundredths // 100 if value > 0 else -(hundredths // 100)
-        return hundredths / 100.0 if value > 0 else hundredths / -100.0
-    rounded = hundredths / 100.0 if value > 0 else hundredths / -100.0
+    if not hundredths % 100:        # a whole number: as an int
+        return hundredths // 100 if value > 0 else -(hundredths // 100)
+    return hundredths / 100.0 if value > 0 else hundredths / -100.0
+
+
+# Below this many hundredths, a whole number of points times 100 is exact, and n / 100.0 is a whole number
+# exactly when n is a multiple of 100 (the gap between doubles there is far below 0.01).
+_EXACT_HUNDREDTHS = float(2**46)
+
+
+def _json_points_large(value: float) -> int | float:
+    """json_points for 2**46 hundredths and more (and NaN, infinities: as before, they raise)."""
+    if value.is_integer():
+        return int(value)
+    rounded = round_places(value, 2)
     return int(rounded) if rounded.is_integer() else rounded
 
-
-# below this many hundredths, n / 100.0 is a whole number exactly when n is a multiple of 100 (the gap
-# between doubles there is far below 0.01)
-_EXACT_HUNDREDTHS = 2**46
 
 # tenths -> "+14.5", "+3" (no ".0") and "-14.5", "-3": formatting two integers costs more than the rest of
 # text_points
@@ -256,19 +264,34 @@ _MINUS_TENTHS = tuple("-" + text for text in _TENTHS)
 def text_points(value: float) -> str:
     """Points as shown in a reason: a sign, one decimal, whole numbers without ``.0`` (``+24``, ``-5``,
     ``+7.5``); halves of a tenth away from zero (as :func:`round_places`)."""
-    if value.is_integer():
-        return f"+{int(value)}" if value >= 0 else str(int(value))
     scaled = value * 10.0 if value > 0 else value * -10.0
+    if not scaled < 1999.0:
+        return _text_points_large(value)
+    # below 199.9 points, whole numbers too take this way (scaled is exact: a multiple of 10)
     tenths = int(scaled)
     near = scaled - tenths - 0.5
     if near > 1e-6:
         tenths += 1
     elif near >= -1e-6:
         tenths = round_half_away(round_places(abs(value), 1) * 10.0)
-    if tenths < 2000:
-        if not tenths:
-            return "+0"
-        return _PLUS_TENTHS[tenths] if value > 0 else _MINUS_TENTHS[tenths]
+    if not tenths:
+        return "+0"
+    return _PLUS_TENTHS[tenths] if value > 0 else _MINUS_TENTHS[tenths]
+
+
+def _text_points_large(value: float) -> str:
+    """text_points from 199.9 points up (and NaN, infinities: as before, they raise)."""
+    if value.is_integer():
+        return f"+{int(value)}" if value >= 0 else str(int(value))
+    scaled = abs(value) * 10.0
+    tenths = int(scaled)
+    near = scaled - tenths - 0.5
+    if near > 1e-6:
+        tenths += 1
+    elif near >= -1e-6:
+        tenths = round_half_away(round_places(abs(value), 1) * 10.0)
+    if tenths < len(_TENTHS):
+        return (_PLUS_TENTHS if value > 0 else _MINUS_TENTHS)[tenths]
     whole, tenth = divmod(tenths, 10)
     if value > 0:
         return f"+{whole}.{tenth}" if tenth else f"+{whole}"
