@@ -243,8 +243,14 @@ class _Render:
         if counted:
             add = dicts.append
             for check, count, points, ages in fields[_KEPT][1] or _engagement(fields[_MODEL], counted):
-                add({"kind": "engagement", "label": check.label, "count": count,
-                     "points": check.singles[ages[0]][1] if count == 1 else json_points(points)})
+                if count == 1:
+                    add(check.singles[ages[0]][1].copy())
+                elif count < len(check.entries):
+                    entry = check.entries[count].copy()
+                    entry["points"] = json_points(points)
+                    add(entry)
+                else:
+                    add({"kind": "engagement", "label": check.label, "count": count, "points": json_points(points)})
         disqualified = fields[_DISQUALIFIED]
         if disqualified is not None:
             dicts += map(dict.copy, disqualified.entries)

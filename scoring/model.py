@@ -49,10 +49,10 @@ class ValueTable(dict[int, float]):
         return _decayed(self.points, self.half_life_days, age)
 
 
-class SinglePieces(dict[int, tuple[str, "int | float"]]):
-    """age in days -> the reason piece (``"Meeting +7.7"``) and the JSON points of an engagement rule that
-    one activity of that age matched (its points are ``values[age]``): worked out on first use, kept for
-    the ages of the value table."""
+class SinglePieces(dict[int, tuple[str, dict[str, Any]]]):
+    """age in days -> the reason piece (``"Meeting +7.7"``) and the breakdown entry in JSON (a template:
+    copied for each output) of an engagement rule that one activity of that age matched (its points are
+    ``values[age]``): worked out on first use, kept for the ages of the value table."""
 
     __slots__ = ("days", "label", "worth")
 
@@ -62,9 +62,10 @@ class SinglePieces(dict[int, tuple[str, "int | float"]]):
         self.worth = worth
         self.days = days
 
-    def __missing__(self, age: int) -> tuple[str, int | float]:
+    def __missing__(self, age: int) -> tuple[str, dict[str, Any]]:
         points = self.worth[age]
-        single = (f"{self.label} {text_points(points)}", json_points(points))
+        single = (f"{self.label} {text_points(points)}",
+                  {"kind": "engagement", "label": self.label, "count": 1, "points": json_points(points)})
         if age <= self.days:
             self[age] = single
         return single
@@ -99,7 +100,8 @@ class EngagementCheck:
     half_life_days: float | None      # the rule's own, else the model's; None: no decay
     values: ValueTable                # values[age]: one matching activity's worth at that age
     prefixes: tuple[str, ...]         # prefixes[count]: its reason piece before the points ("Visit x3 ")
-    singles: SinglePieces             # singles[age]: reason piece and JSON points when one activity counts
+    singles: SinglePieces             # singles[age]: reason piece and JSON entry when one activity counts
+    entries: tuple[dict[str, Any], ...]   # entries[count]: its JSON entry without the points (a template)
 
     def prefix(self, count: int) -> str:
         """``"Visit "`` for one matching activity, ``"Visit x3 "`` for three."""
@@ -246,7 +248,7 @@ def compile_model(scoring: Scoring, reason_max_length: int = DEFAULT_REASON_MAX_
     engagement = tuple(
         EngagementCheck(i, rule.label, compile_condition(rule.when), rule.points,
                         rule.max_count or UNLIMITED, half_life, values, _prefixes(rule.label, rule.max_count),
-                        SinglePieces(rule.label, values, table_days))
+                        SinglePieces(rule.label, values, table_days), _entries(rule.label, rule.max_count))
         for i, rule in enumerate(scoring.engagement)
         for half_life in (rule.half_life_days or default_half_life,)
         for values in (ValueTable(rule.points, half_life, table_days),))
@@ -305,6 +307,12 @@ def _by_type(scoring: Scoring, engagement: tuple[EngagementCheck, ...], fast_tra
         within = UNLIMITED if fast.within_days is None else fast.within_days
         slots[1].append((fast.index, within, None if fast_rule.when is None else fast.test))
     return {kind: (tuple(eng), tuple(fast)) for kind, (eng, fast) in table.items()}
+
+
+def _entries(label: str, max_count: int | None) -> tuple[dict[str, Any], ...]:
+    """An engagement rule's breakdown entries by count (as :func:`_prefixes`), points to be set."""
+    last = PREFIX_COUNTS if max_count is None else min(max_count, PREFIX_COUNTS)
+    return tuple({"kind": "engagement", "label": label, "count": count, "points": 0} for count in range(last + 1))
 
 
 def _prefixes(label: str, max_count: int | None) -> tuple[str, ...]:
