@@ -28,8 +28,10 @@ _new = object.__new__
 _set = object.__setattr__
 
 _MIDNIGHT_UTC = time(tzinfo=UTC)
+_MIDNIGHTS: dict[date, datetime] = {}       # as_of -> 00:00 UTC of it (the last few)
 
 _POINTS = itemgetter(2)       # (check, count, points, ages)
+_FIRST = itemgetter(0)
 
 
 def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activity], as_of: date,
@@ -59,7 +61,12 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
                 del ages[limit:]
             every += map(value_of, ages)
         engagement_raw = math.fsum(every)
-    engagement = round_half_away(engagement_raw)
+    if engagement_raw >= 0:       # round_half_away(engagement_raw) without its call
+        engagement = int(engagement_raw)
+        if engagement_raw - engagement >= 0.5:
+            engagement += 1
+    else:
+        engagement = round_half_away(engagement_raw)
     low, high = model.engagement_caps
     engagement = low if engagement < low else high if engagement > high else engagement
     score = fit + engagement
@@ -109,7 +116,11 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
     order (the engine keeps the ``max_count`` smallest: the most recent; equal ages are worth the same);
     per fast-track rule, the matching activities within its days and the most recent of them (ties: the
     first in input order); ``None`` for both when the model has no fast-track rule."""
-    midnight = datetime.combine(as_of, _MIDNIGHT_UTC)
+    midnight = _MIDNIGHTS.get(as_of)
+    if midnight is None:
+        if len(_MIDNIGHTS) >= 64:
+            _MIDNIGHTS.clear()
+        midnight = _MIDNIGHTS[as_of] = datetime.combine(as_of, _MIDNIGHT_UTC)
     window = UNLIMITED if model.window_days is None else model.window_days
     by_type = model.by_type
     counted: dict[int, list[int]] = {}
@@ -118,15 +129,13 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
     if model.fast_track:
         fast_counts = [0] * len(model.fast_track)
         fast_latest = [None] * len(model.fast_track)
-    seen: set[str] | None = None
+    seen: set[str] = set()
+    see = seen.add
     for kind, at, attributes, activity_id in activities:
         if activity_id is not None:
-            if seen is None:
-                seen = {activity_id}
-            elif activity_id in seen:
+            if activity_id in seen:
                 continue
-            else:
-                seen.add(activity_id)
+            see(activity_id)
         slots = by_type.get(kind)
         if slots is None:
             continue
@@ -214,6 +223,60 @@ class _Render:
             reason = reason[: max_length - 1].rstrip() + ELLIPSIS
         kept[0] = reason
         return reason
+
+    def outputs(self, evaluation: Evaluation) -> tuple[str, list[dict[str, Any]]]:
+        """``evaluation``'s ``mql_reason`` (kept) and breakdown as JSON objects (new ones), as ``to_dict``
+        shows them: when the reason is still to be made, its engagement pieces and the engagement entries
+        in one pass (as :meth:`reason` and :meth:`breakdown_dicts` make them)."""
+        fields = evaluation._fields
+        kept = fields[_KEPT]
+        if kept[0] is not None or fields[_DISQUALIFIED] is not None:
+            return self.reason(evaluation), self.breakdown_dicts(evaluation)
+        fit = fields[_FIT]
+        dicts = list(map(dict.copy, fit.entries))
+        basis = fields[_BASIS]
+        reason = "" if basis == _NO_BASIS else _basis(evaluation, basis)
+        text = fit.text
+        if text:
+            reason = f"{reason} {text}" if reason else text
+        model = fields[_MODEL]
+        counted = fields[_COUNTED]
+        if counted:
+            checks = model.engagement
+            add = dicts.append
+            scored = []                 # (exact points, reason piece), file order
+            for index in sorted(counted) if len(counted) > 1 else counted:
+                ages = counted[index]
+                check = checks[index]
+                count = len(ages)
+                if count == 1:
+                    piece, entry = check.singles[ages[0]]
+                    add(entry.copy())
+                    scored.append((check.values[ages[0]], piece))
+                    continue
+                points = math.fsum(map(check.values.__getitem__, ages))
+                if count < len(check.entries):
+                    entry = check.entries[count].copy()
+                    entry["points"] = json_points(points)
+                    piece = check.prefixes[count] + text_points(points)
+                else:
+                    entry = {"kind": "engagement", "label": check.label, "count": count, "points": json_points(points)}
+                    piece = check.prefix(count) + text_points(points)
+                add(entry)
+                scored.append((points, piece))
+            if len(scored) > 1:
+                scored.sort(key=_FIRST, reverse=True)       # largest first; reversed, ties stay in file order
+            text = f"Engagement {fields[1]}: {', '.join([piece for _, piece in scored])}."
+            reason = f"{reason} {text}" if reason else text
+        max_length = model.reason_max_length
+        if len(reason) > max_length:
+            reason = reason[: max_length - 1].rstrip() + ELLIPSIS
+        kept[0] = reason
+        fast_index = fields[_FAST_INDEX]
+        if fast_index >= 0:
+            dicts += [{"kind": "fast_track", "label": label, "count": count, "points": 0}
+                      for label, count in _fast_hits(model, fields[_FAST_COUNTS], fast_index)]
+        return reason, dicts
 
     def breakdown(self, evaluation: Evaluation) -> tuple[Contribution, ...]:
         """``evaluation``'s ``breakdown`` (kept): fit, engagement, disqualify, fast-track; file order in each."""

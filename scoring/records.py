@@ -62,6 +62,8 @@ class Renderer(Protocol):
 
     def breakdown_dicts(self, evaluation: Evaluation) -> list[dict[str, Any]]: ...
 
+    def outputs(self, evaluation: Evaluation) -> tuple[str, list[dict[str, Any]]]: ...
+
 
 _NAMES = ("fit", "engagement", "score", "grade", "status", "mql_at", "mql_reason", "breakdown", "kept")
 _REASON, _BREAKDOWN, _KEPT, _RENDERER = 6, 7, 8, 9
@@ -181,8 +183,7 @@ class Evaluation:
         mql_reason, breakdown."""
         fit, engagement, score, grade, status, mql_at, reason, breakdown, _, renderer = self._fields[:10]
         if renderer is not None:
-            reason = renderer.reason(self)
-            dicts = renderer.breakdown_dicts(self)
+            reason, dicts = renderer.outputs(self)
         else:
             dicts = [{"kind": kind, "label": label, "count": count, "points": json_points(points)}
                      for kind, label, count, points in breakdown]
