@@ -31,7 +31,7 @@ _MIDNIGHT_UTC = time(tzinfo=UTC)
 _MIDNIGHTS: dict[date, datetime] = {}       # as_of -> 00:00 UTC of it (the last few)
 
 _POINTS = itemgetter(2)       # (check, count, points, ages)
-_FIRST = itemgetter(0)
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activity], as_of: date,
@@ -266,7 +266,9 @@ class _Render:
                 scored.append((points, piece))
             if len(scored) > 1:
                 scored.sort(key=_FIRST, reverse=True)       # largest first; reversed, ties stay in file order
-            text = f"Engagement {fields[1]}: {', '.join([piece for _, piece in scored])}."
+                text = f"Engagement {fields[1]}: {', '.join(map(_SECOND, scored))}."
+            else:
+                text = f"Engagement {fields[1]}: {scored[0][1]}."
             reason = f"{reason} {text}" if reason else text
         max_length = model.reason_max_length
         if len(reason) > max_length:

@@ -181,19 +181,22 @@ class Evaluation:
     def to_dict(self, person_id: Any = None) -> dict[str, Any]:
         """The ``crmsync score`` output object: id, fit, engagement, score, grade, status, mql_at,
         mql_reason, breakdown."""
-        fit, engagement, score, grade, status, mql_at, reason, breakdown, _, renderer = self._fields[:10]
+        fields = self._fields
+        renderer = fields[_RENDERER]
         if renderer is not None:
             reason, dicts = renderer.outputs(self)
         else:
+            reason = fields[_REASON]
             dicts = [{"kind": kind, "label": label, "count": count, "points": json_points(points)}
-                     for kind, label, count, points in breakdown]
+                     for kind, label, count, points in fields[_BREAKDOWN]]
+        mql_at = fields[5]
         return {
             "id": person_id,
-            "fit": fit,
-            "engagement": engagement,
-            "score": score,
-            "grade": grade,
-            "status": status,
+            "fit": fields[0],
+            "engagement": fields[1],
+            "score": fields[2],
+            "grade": fields[3],
+            "status": fields[4],
             "mql_at": None if mql_at is None else mql_at.isoformat(),
             "mql_reason": reason,
             "breakdown": dicts,
