@@ -307,10 +307,16 @@ class _Render:
         counted = fields[_COUNTED]
         if counted:
             add = dicts.append
-            for check, count, points, ages in fields[_KEPT][1] or _engagement(fields[_MODEL], counted):
+            checks = fields[_MODEL].engagement
+            for index in sorted(counted) if len(counted) > 1 else counted:     # file order
+                ages = counted[index]
+                check = checks[index]
+                count = len(ages)
                 if count == 1:
                     add(check.singles[ages[0]][1].copy())
-                elif count < len(check.entries):
+                    continue
+                points = math.fsum(map(check.values.__getitem__, ages))
+                if count < len(check.entries):
                     entry = check.entries[count].copy()
                     entry["points"] = json_points(points)
                     add(entry)
