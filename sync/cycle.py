@@ -240,7 +240,7 @@ class _Cycle:
                 transitions[f"{person.previous_status or 'new'}->{ev.status}"] += 1
                 if ev.status == "mql":
                     self.summary.new_mqls.append((person.id, ev.mql_reason))
-            breakdown = ev.to_dict().get("breakdown", [])
+            breakdown = ev.breakdown_dicts()
             rows.append({"person_id": person.id, "fit": ev.fit, "engagement": ev.engagement, "score": ev.score,
                          "grade": ev.grade, "status": ev.status, "mql_at": ev.mql_at, "mql_reason": ev.mql_reason,
                          "breakdown": breakdown, "model_version": self.model.version, "as_of": self.as_of,
