@@ -139,11 +139,15 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
         slots = by_type.get(kind)
         if slots is None:
             continue
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)
         # floor((as_of_midnight - at) / 1 day): timedelta keeps days floored (seconds are never negative);
-        # aware datetimes in other zones subtract as UTC.
-        age = (midnight - at).days
+        # aware datetimes in other zones subtract as UTC; a naive one (it cannot subtract) is read as UTC.
+        try:
+            age = (midnight - at).days
+        except TypeError:
+            if at.tzinfo is not None:
+                raise
+            at = at.replace(tzinfo=UTC)
+            age = (midnight - at).days
         if age > window:
             continue
         if age < 0:
