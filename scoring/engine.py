@@ -49,7 +49,7 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
             matched |= bit
     disqualified = model.disqualify_outcomes[matched] if matched else None
 
-    counted, fast_counts, fast_latest = _scan(model, activities, as_of)
+    counted, fast_counts, fast_latest, fast_index = _scan(model, activities, as_of)
     engagement_raw = 0.0
     if counted:
         rules = model.engagement_values
@@ -76,12 +76,6 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
     was_mql = previous is not None and (previous.status == "mql" or previous.mql_at is not None)
     first_mql = previous.mql_at if previous is not None else None
     kept = False
-    fast_index = -1
-    if fast_latest is not None:
-        for index, last in enumerate(fast_latest):
-            if last is not None:
-                fast_index = index
-                break
     if disqualified is not None:
         status, mql_at, basis = "disqualified", first_mql, _DISQUALIFIED
     else:
@@ -108,14 +102,15 @@ def evaluate(model: Model, fields: Mapping[str, Any], activities: Sequence[Activ
 
 
 def _scan(model: Model, activities: Sequence[Activity], as_of: date,
-          ) -> tuple[dict[int, list[int]], list[int] | None, list[datetime | None] | None]:
+          ) -> tuple[dict[int, list[int]], list[int] | None, list[datetime | None] | None, int]:
     """One pass over the activities that count: de-duplicated by id (first kept), of a type some rule
     reads, inside the window.
 
     Returns, per engagement rule that matched (by index), the ages of its matching activities in input
     order (the engine keeps the ``max_count`` smallest: the most recent; equal ages are worth the same);
     per fast-track rule, the matching activities within its days and the most recent of them (ties: the
-    first in input order); ``None`` for both when the model has no fast-track rule."""
+    first in input order); ``None`` for both when the model has no fast-track rule; and the first
+    fast-track rule (file order) that holds, -1 when none does."""
     midnight = _MIDNIGHTS.get(as_of)
     if midnight is None:
         if len(_MIDNIGHTS) >= 64:
@@ -129,6 +124,7 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
     if model.fast_track:
         fast_counts = [0] * len(model.fast_track)
         fast_latest = [None] * len(model.fast_track)
+    fast_index = -1
     seen: set[str] = set()
     see = seen.add
     for kind, at, attributes, activity_id in activities:
@@ -168,7 +164,9 @@ def _scan(model: Model, activities: Sequence[Activity], as_of: date,
                     last = fast_latest[index]
                     if last is None or at > last:
                         fast_latest[index] = at
-    return counted, fast_counts, fast_latest
+                    if fast_index < 0 or index < fast_index:
+                        fast_index = index
+    return counted, fast_counts, fast_latest, fast_index
 
 
 # The state a deferred evaluation carries after its renderer (_fields[10:]): model, fit outcome, disqualify
