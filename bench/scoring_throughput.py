@@ -8,7 +8,8 @@ Issue #7's size is ``--people 1000000`` (10 activities each, one core). Three fi
   distinct people is generated first and cycled, so generation is not timed and memory stays flat;
   ``rss_before_mb`` is the process before the timed loop, ``peak_rss_mb`` after it);
 - ``engine_full``: the same, also reading every output (``to_dict``: the reason and the breakdown are
-  rendered), as the sync cycle does; ``--full-people`` (default: ``--people``; 0 skips it);
+  rendered; the sync cycle reads them through ``mql_reason`` and ``breakdown_dicts()``); ``--full-people``
+  (default: ``--people``; 0 skips it);
 - ``jsonl``: the full ``crmsync score`` command (parse, evaluate, serialise) in a child process over a
   generated JSONL file, with the child's peak RSS.
 """
