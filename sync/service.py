@@ -290,23 +290,23 @@ class Worker:
                 log.debug("connector_close_failed", tenant=state.tenant.tenant)
 
     def _ran_elsewhere(self, tenant: Tenant, own_last: str | None) -> bool:
-        """True when another replica (or a ``crmsync sync`` by hand) started this tenant's cycle less than half
-        an interval ago: the database is the coordinator, so several replicas share the work instead of each
-        running every tenant on its own schedule. The tenant's last success then counts here too."""
+        """True when another replica (or a ``crmsync sync`` by hand) completed a cycle of this tenant that
+        started less than half an interval ago: the database is the coordinator, so several replicas share the
+        work instead of each running every tenant on its own schedule. That success counts here too."""
         every, _ = self._interval(tenant)
         try:
             runs = self.store.recent_runs(tenant.tenant, limit=1)
         except Exception:
             return False                # the cycle itself will report the database
-        if not runs or runs[0]["run_id"] == own_last:
-            return False
+        if not runs or runs[0]["run_id"] == own_last or runs[0]["status"] != "ok":
+            return False                # only a completed cycle stands in for this one (not a stopped or crashed one)
         last = runs[0]
         started = datetime.fromisoformat(last["started_at"])
         if datetime.now(UTC) - started >= every / 2:
             return False
         log.info("cycle_not_due", reason="ran recently elsewhere", other_run_id=last["run_id"],
                  started_at=last["started_at"], tenant=tenant.tenant)
-        if last["status"] == "ok" and last.get("finished_at"):
+        if last.get("finished_at"):
             finished = datetime.fromisoformat(last["finished_at"])
             with self._lock:
                 state = self._states.get(tenant.tenant)

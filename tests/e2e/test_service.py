@@ -333,3 +333,22 @@ def test_a_tenants_connector_lives_across_cycles_one_login(world: World) -> None
     assert tenant_status(worker, "e2e-salesforce")["last_cycle"]["status"] == "ok"
     logins = [e for e in world.sb.requests(org) if e.path.endswith("/oauth2/token")]
     assert len(logins) == 1
+
+
+def test_a_recent_stopped_cycle_elsewhere_does_not_stand_in_for_one(world: World) -> None:
+    from datetime import UTC, datetime
+
+    from sync import tables as t
+    from sync.bulk import upsert
+    world.write("alpha")
+    started = datetime.now(UTC)
+    with world.store.engine.begin() as conn:             # another replica's cycle, cut short by its SIGTERM
+        upsert(conn, t.runs, [{"tenant": "alpha", "run_id": "elsewhere", "started_at": started,
+                               "finished_at": started, "status": "stopped", "error": None, "summary": {}}], guard=None)
+    worker = world.worker(["alpha"], every=timedelta(hours=1))
+    worker.start()
+    try:
+        wait_for("a cycle of its own", lambda: tenant_status(worker, "alpha")["cycles"] >= 1)
+    finally:
+        assert worker.stop(timeout=30)
+    assert tenant_status(worker, "alpha")["last_cycle"]["status"] == "ok"
