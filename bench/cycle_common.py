@@ -11,6 +11,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+# The scoring model of both cycle benchmarks, a part of their tenant templates (``str.format`` braces doubled).
+SCORING = """scoring:
+  fit:
+    - label: Senior title
+      when: {{title: {{matches: "(?i)\\\\b(vp|director|head of|chief)\\\\b"}}}}
+      points: 30
+  engagement:
+    - label: Page view
+      activity: page_view
+      points: 3
+      max_count: 5
+    - label: Meeting
+      activity: meeting
+      points: 20
+    - label: Form
+      activity: form_submission
+      points: 15
+  decay: {{half_life_days: 30, window_days: 180}}
+  mql: {{fit_min: 20, engagement_min: 15}}
+  grades: {{A: 40, B: 25, C: 10}}
+"""
+
 
 def usage() -> tuple[float, int]:
     """CPU seconds so far and peak RSS in MB of this process."""

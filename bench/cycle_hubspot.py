@@ -10,10 +10,9 @@ list page per 100 records (companies and contacts on a full pass, the archived l
 per 200 records (incremental reads and engagements), at least one read call per stream; one
 associations batch read per 1,000 records read that need one; one batch update per 100 writes.
 
-The sandbox's generated history runs up to the moment it was seeded, so the bench waits until that
-moment is older than the cycle's 60 s cursor lag before the full cycle: the full cycle then reads
-everything, the echo cycle reads only our own writes back, and the no-change cycle follows a cycle
-that changed nothing (see docs/sync.md, "Cursors and the lag").
+The sandbox's generated history ends 5 minutes before the portal exists, older than the cycle's 60 s
+cursor lag: the full cycle reads everything, the echo cycle reads only our own writes back, and the
+no-change cycle follows a cycle that changed nothing (see docs/sync.md, "Cursors and the lag").
 """
 
 from __future__ import annotations
@@ -28,25 +27,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cycle_common import measure_cycles  # bench/ is on sys.path when run as a script
+from cycle_common import SCORING, measure_cycles  # bench/ is on sys.path when run as a script
 
 TOKEN = "pat-na1-00000000-0000-4000-8000-0000000bench"  # noqa: S105  (the sandbox's own test token)
 SERVER = """
-import sys, time
+import sys
 from sandbox import HubSpotSettings, RateLimits, Sandbox, SandboxConfig
 sb = Sandbox(SandboxConfig(hubspot=HubSpotSettings(search_index_lag_s=0.5))).start(port=0)
 pid = sb.add_hubspot_portal(token=sys.argv[1], contacts=int(sys.argv[2]), seed=3,
                       rate_limit=RateLimits(per_10s=0, search_per_s=0, daily=0))
 import json
 portal = sb.hubspot.portals[pid]
-# The generator dates some engagement edits up to 6 minutes after the moment it seeds (HubSpot never
-# has modified dates in the future; the emulated search hides them until then): clamp them to now.
-now = int(time.time() * 1000)
-for name in ("meetings", "calls", "emails"):
-    values = portal.tables[name].time_column("hs_lastmodifieddate").values
-    for i, v in enumerate(values):
-        if v > now:
-            values[i] = now
 print(sb.url, json.dumps(portal.stats()["objects"]), flush=True)
 sys.stdin.read()
 """
@@ -57,28 +48,8 @@ crm:
   base_url: {url}
   access_token: {token}
   rate_limit: {{per_10s: 10000, search_per_s: 100}}
-scoring:
-  fit:
-    - label: Senior title
-      when: {{title: {{matches: "(?i)\\\\b(vp|director|head of|chief)\\\\b"}}}}
-      points: 30
-  engagement:
-    - label: Page view
-      activity: page_view
-      points: 3
-      max_count: 5
-    - label: Meeting
-      activity: meeting
-      points: 20
-    - label: Form
-      activity: form_submission
-      points: 15
-  decay: {{half_life_days: 30, window_days: 180}}
-  mql: {{fit_min: 20, engagement_min: 15}}
-  grades: {{A: 40, B: 25, C: 10}}
-"""
+""" + SCORING
 
-LAG_S = 61.0
 LIST = 100
 SEARCH = 200
 ASSOCIATIONS = 1000
@@ -126,14 +97,13 @@ def main() -> None:
         assert server.stdout is not None
         started = time.monotonic()
         url, stats = server.stdout.readline().strip().split(" ", 1)
-        seed_s = time.monotonic() - started       # the seeded history ends now (future edits clamped)
+        seed_s = time.monotonic() - started
         tenant = parse_tenant(TENANT.format(url=url, token=TOKEN))
         connector = create_connector(tenant)
         connector.provision()
         connector.close()
         out: dict[str, Any] = {"contacts": args.contacts, "sandbox_seed_s": round(seed_s, 1),
                                "portal": json.loads(stats)}
-        time.sleep(max(0.0, LAG_S - (time.monotonic() - started - seed_s)))    # history older than the lag
         out["cycles"] = measure_cycles(
             tenant, args.db, batch=BATCH, is_write=lambda endpoint: endpoint == "hubspot.contacts.batch_update",
             extra=calls_vs_minimum, settle=True)

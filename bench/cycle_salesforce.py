@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cycle_common import measure_cycles  # bench/ is on sys.path when run as a script
+from cycle_common import SCORING, measure_cycles  # bench/ is on sys.path when run as a script
 
 CLIENT_ID, CLIENT_SECRET = "3MVG9bench", "bench-secret-000001"
 SERVER = """
@@ -42,26 +42,7 @@ crm:
   client_secret: {client_secret}
   people: [Lead, Contact]
   daily_api_share: 1.0{bulk}
-scoring:
-  fit:
-    - label: Senior title
-      when: {{title: {{matches: "(?i)\\\\b(vp|director|head of|chief)\\\\b"}}}}
-      points: 30
-  engagement:
-    - label: Page view
-      activity: page_view
-      points: 3
-      max_count: 5
-    - label: Meeting
-      activity: meeting
-      points: 20
-    - label: Form
-      activity: form_submission
-      points: 15
-  decay: {{half_life_days: 30, window_days: 180}}
-  mql: {{fit_min: 20, engagement_min: 15}}
-  grades: {{A: 40, B: 25, C: 10}}
-write_back:
+""" + SCORING + """write_back:
   fields: {{fit: Fit_Score__c, engagement: Engagement_Score__c, score: Score__c, grade: Grade__c,
            status: MQL_Status__c, mql_reason: MQL_Reason__c, mql_at: MQL_Date__c}}
   lifecycle:
