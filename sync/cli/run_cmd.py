@@ -59,7 +59,8 @@ def run_command(config_path: str | None, db_url: str | None, http_port: int, htt
     try:
         server = HealthServer(worker, host=http_host, port=http_port).start()
     except OSError as error:
-        click.echo(f"crmsync run: cannot listen on {http_host}:{http_port}: {error.strerror}", err=True)
+        click.echo(f"crmsync run: cannot listen on {http_host}:{http_port}: {error.strerror}; choose another "
+                   "port with --http-port (env CRMSYNC_HTTP_PORT) or stop what holds this one", err=True)
         store.close()
         sys.exit(EXIT_FAILED)
     clean = serve(worker, signals, stop_timeout=stop_timeout)
